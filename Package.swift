@@ -1,0 +1,93 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 language mode (strict concurrency) plus the
+/// upcoming features that keep imports private and existentials explicit.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "vouch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vouch", targets: ["vouch"]),
+        .executable(name: "vouch-bench", targets: ["VouchBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // The system OpenSSL 3 (Debian libssl-dev), with C shims for the macros Swift cannot import.
+        .target(
+            name: "COpenSSL",
+            linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
+        ),
+        // Ed25519, X25519, SHA-256, randomness, constant-time compare, key files, certificates.
+        .target(name: "VouchCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        // What crosses the wire or is signed: node IDs, canonical encoding, envelopes, documents.
+        // Pure: imports neither NIO nor SQLite.
+        .target(name: "VouchProtocol", dependencies: ["VouchCrypto"], swiftSettings: swiftSettings),
+        // The node home: paths, config, key file, and the SQLite database with its migrations.
+        .target(
+            name: "VouchStore",
+            dependencies: ["VouchCrypto", "VouchProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // TLS 1.3 over the system OpenSSL as a SwiftNIO channel handler, with the connection
+        // logic as a state machine testable without sockets.
+        .target(
+            name: "VouchTLS",
+            dependencies: [
+                "COpenSSL", "VouchCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The commands of the `vouch` executable.
+        .target(
+            name: "VouchCLI",
+            dependencies: [
+                "VouchCrypto", "VouchProtocol", "VouchStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "vouch", dependencies: ["VouchCLI"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "VouchBench",
+            dependencies: ["VouchCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "VouchCryptoTests", dependencies: ["VouchCrypto"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VouchProtocolTests",
+            dependencies: ["VouchProtocol", "VouchCrypto"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VouchTLSTests",
+            dependencies: [
+                "VouchTLS", "VouchCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VouchCLITests",
+            dependencies: ["VouchProtocol", "VouchCrypto"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

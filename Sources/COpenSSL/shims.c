@@ -1,0 +1,72 @@
+#include "COpenSSL.h"
+#include <limits.h>
+#include <string.h>
+
+long vouch_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
+long vouch_BIO_set_mem_eof_return(BIO *bio, long value) { return BIO_set_mem_eof_return(bio, value); }
+void vouch_OPENSSL_free(void *pointer) { OPENSSL_free(pointer); }
+
+int vouch_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, version);
+}
+int vouch_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_max_proto_version(ctx, version);
+}
+int vouch_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list) {
+    return (int)SSL_CTX_set1_sigalgs_list(ctx, list);
+}
+int vouch_SSL_CTX_set1_client_sigalgs_list(SSL_CTX *ctx, const char *list) {
+    return (int)SSL_CTX_set1_client_sigalgs_list(ctx, list);
+}
+int vouch_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) {
+    return (int)SSL_CTX_set1_groups_list(ctx, list);
+}
+long vouch_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+long vouch_SSL_CTX_clear_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_clear_mode(ctx, mode); }
+long vouch_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_session_cache_mode(ctx, mode);
+}
+int vouch_SSL_get_ex_new_index(void) { return SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+int vouch_SSL_CTX_disable_tickets(SSL_CTX *ctx) { return SSL_CTX_set_num_tickets(ctx, 0); }
+
+struct vouch_pass { const unsigned char *bytes; size_t len; };
+
+static int vouch_pass_cb(char *buf, int size, int rwflag, void *u) {
+    (void)rwflag;
+    const struct vouch_pass *p = (const struct vouch_pass *)u;
+    if (p == NULL || p->len > (size_t)size) return -1;
+    memcpy(buf, p->bytes, p->len);
+    return (int)p->len;
+}
+
+EVP_PKEY *vouch_read_private_key_pem(const unsigned char *pem, size_t pem_len,
+                                     const unsigned char *pass, size_t pass_len, int has_pass) {
+    if (pem_len > INT_MAX) return NULL;
+    BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
+    if (bio == NULL) return NULL;
+    struct vouch_pass p = { pass, pass_len };
+    /* Without a passphrase the callback fails at once instead of prompting on a terminal. */
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, vouch_pass_cb, has_pass ? &p : NULL);
+    BIO_free(bio);
+    return key;
+}
+
+BIO *vouch_write_private_key_pem(EVP_PKEY *pkey, const unsigned char *pass, size_t pass_len,
+                                 int has_pass, int iterations) {
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) return NULL;
+    PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(pkey);
+    if (p8 == NULL) { BIO_free(bio); return NULL; }
+    int ok;
+    if (has_pass) {
+        X509_SIG *enc = PKCS8_encrypt(-1, EVP_aes_256_cbc(), (const char *)pass, (int)pass_len,
+                                      NULL, 0, iterations, p8);
+        ok = enc != NULL && PEM_write_bio_PKCS8(bio, enc);
+        X509_SIG_free(enc);
+    } else {
+        ok = PEM_write_bio_PKCS8_PRIV_KEY_INFO(bio, p8);
+    }
+    PKCS8_PRIV_KEY_INFO_free(p8);
+    if (!ok) { BIO_free(bio); return NULL; }
+    return bio;
+}

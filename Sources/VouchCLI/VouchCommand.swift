@@ -1,0 +1,1 @@
+public struct VouchCommand { public static func main() {} }

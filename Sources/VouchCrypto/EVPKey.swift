@@ -1,0 +1,102 @@
+internal import COpenSSL
+import Synchronization
+
+/// Owns one `EVP_PKEY` and the `EVP_MD_CTX` used to sign or verify with it.
+///
+/// Setting up a signing context (`EVP_DigestSignInit`) costs about as much as an Ed25519
+/// signature itself in OpenSSL 3, because it fetches the provider's implementation. OpenSSL
+/// allows repeating the one-shot `EVP_DigestSign`/`EVP_DigestVerify` on an initialised context,
+/// so each key keeps one of each, behind a mutex because a context is not thread-safe.
+///
+/// `@unchecked Sendable`: the `EVP_PKEY` is immutable after creation (OpenSSL documents it as
+/// safe to share between threads) and the contexts are only touched while holding `contexts`.
+final class EVPKey: @unchecked Sendable {
+    let pointer: OpaquePointer
+    private let contexts = Mutex<Contexts>(Contexts())
+
+    private struct Contexts: ~Copyable {
+        var sign: OpaquePointer?
+        var verify: OpaquePointer?
+        deinit {
+            EVP_MD_CTX_free(sign)
+            EVP_MD_CTX_free(verify)
+        }
+    }
+
+    /// Takes ownership of `pointer`.
+    init(taking pointer: OpaquePointer) {
+        self.pointer = pointer
+    }
+
+    deinit { EVP_PKEY_free(pointer) }
+
+    func rawPublicKey(length: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: length)
+        var len = length
+        OpenSSLErrorQueue.clear()
+        guard EVP_PKEY_get_raw_public_key(pointer, &out, &len) == 1, len == length else {
+            throw OpenSSLErrorQueue.failure("EVP_PKEY_get_raw_public_key")
+        }
+        return out
+    }
+
+    func rawPrivateKey(length: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: length)
+        var len = length
+        OpenSSLErrorQueue.clear()
+        guard EVP_PKEY_get_raw_private_key(pointer, &out, &len) == 1, len == length else {
+            throw OpenSSLErrorQueue.failure("EVP_PKEY_get_raw_private_key")
+        }
+        return out
+    }
+
+    /// A one-shot signature (Ed25519 takes the whole message, no digest).
+    func sign(_ message: [UInt8], signatureLength: Int) throws -> [UInt8] {
+        try contexts.withLock { ctx in
+            OpenSSLErrorQueue.clear()
+            if ctx.sign == nil {
+                guard let md = EVP_MD_CTX_new() else { throw OpenSSLErrorQueue.failure("EVP_MD_CTX_new") }
+                guard EVP_DigestSignInit(md, nil, nil, nil, pointer) == 1 else {
+                    EVP_MD_CTX_free(md)
+                    throw OpenSSLErrorQueue.failure("EVP_DigestSignInit")
+                }
+                ctx.sign = md
+            }
+            var signature = [UInt8](repeating: 0, count: signatureLength)
+            var length = signatureLength
+            let ok = message.withUnsafeBufferPointer { msg in
+                EVP_DigestSign(ctx.sign, &signature, &length, msg.baseAddress, msg.count)
+            }
+            guard ok == 1, length == signatureLength else {
+                // Drop the context: a failed call may leave it unusable.
+                EVP_MD_CTX_free(ctx.sign)
+                ctx.sign = nil
+                throw OpenSSLErrorQueue.failure("EVP_DigestSign")
+            }
+            return signature
+        }
+    }
+
+    /// A one-shot verification. Returns false for any failure, including malformed input.
+    func verify(_ signature: [UInt8], message: [UInt8]) -> Bool {
+        contexts.withLock { ctx in
+            OpenSSLErrorQueue.clear()
+            if ctx.verify == nil {
+                guard let md = EVP_MD_CTX_new() else { return false }
+                guard EVP_DigestVerifyInit(md, nil, nil, nil, pointer) == 1 else {
+                    EVP_MD_CTX_free(md)
+                    return false
+                }
+                ctx.verify = md
+            }
+            let result = signature.withUnsafeBufferPointer { sig in
+                message.withUnsafeBufferPointer { msg in
+                    EVP_DigestVerify(ctx.verify, sig.baseAddress, sig.count, msg.baseAddress, msg.count)
+                }
+            }
+            // A rejected signature leaves an entry on the error queue; it is not an error here.
+            OpenSSLErrorQueue.clear()
+            return result == 1
+        }
+    }
+}

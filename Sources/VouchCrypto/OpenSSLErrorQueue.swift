@@ -1,0 +1,25 @@
+internal import COpenSSL
+
+/// OpenSSL reports failures on a thread-local queue. Every call that can fail is preceded by
+/// `clear()` so a stale entry from an earlier call is never blamed on this one.
+enum OpenSSLErrorQueue {
+    static func clear() { ERR_clear_error() }
+
+    /// Drains the queue into one line, oldest first (the root cause comes first).
+    static func drain() -> String {
+        var parts: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            var buffer = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buffer, buffer.count)
+            parts.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return parts.isEmpty ? "no OpenSSL error recorded" : parts.joined(separator: "; ")
+    }
+
+    /// A `CryptoError` for an OpenSSL call that should not have failed.
+    static func failure(_ what: String) -> CryptoError {
+        CryptoError(.openssl, "\(what) failed: \(drain())")
+    }
+}
