@@ -1,0 +1,18 @@
+/// The kinds of signed document. The type name and version are inside the signed bytes, so a
+/// signature made for one kind can never verify as another (Protocol/envelope.md).
+public struct DocumentType: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+    /// The payload format versions this implementation reads.
+    public let versions: ClosedRange<UInt64>
+
+    public static let profile = DocumentType(name: "vouch.profile", versions: 1...1)
+
+    /// Every type this implementation can verify and read.
+    public static let known: [DocumentType] = [.profile]
+
+    public static func named(_ name: String) -> DocumentType? {
+        known.first { $0.name == name }
+    }
+
+    public var description: String { name }
+}

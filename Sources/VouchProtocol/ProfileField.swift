@@ -1,0 +1,52 @@
+/// The text fields of a profile and their limits (Protocol/profile.md §Fields). Limits count
+/// UTF-8 bytes, which every language measures the same way.
+public enum ProfileField: String, Sendable, CaseIterable, Codable {
+    case name, headline, organization, role, location, summary
+
+    public var maximumBytes: Int {
+        switch self {
+        case .name, .organization, .role, .location: 128
+        case .headline: 256
+        case .summary: 2048
+        }
+    }
+
+    /// Only the summary may span lines.
+    var allowsNewlines: Bool { self == .summary }
+
+    /// Checks a value against this field's rules: not empty, within the limit, and free of
+    /// control characters (a newline is allowed in the summary).
+    public func validate(_ value: String) throws {
+        try ProfileText.validate(value, label: rawValue, maximumBytes: maximumBytes, allowsNewlines: allowsNewlines)
+    }
+}
+
+/// The one text rule every profile value follows.
+enum ProfileText {
+    static func validate(_ value: String, label: String, maximumBytes: Int, allowsNewlines: Bool) throws {
+        guard !value.isEmpty else { throw ProtocolError(.invalidValue, "\(label) is empty (leave it out instead)") }
+        let length = value.utf8.count
+        guard length <= maximumBytes else {
+            throw ProtocolError(.fieldTooLong, "\(label) is \(length) bytes long; the limit is \(maximumBytes)")
+        }
+        for scalar in value.unicodeScalars where scalar.properties.generalCategory == .control {
+            if allowsNewlines && scalar == "\n" { continue }
+            throw ProtocolError(.invalidText, "\(label) contains a control character (U+\(String(scalar.value, radix: 16, uppercase: true)))")
+        }
+    }
+}
+
+/// Links on a profile: absolute URLs such as `https://…` or `mailto:…`.
+public enum ProfileLink {
+    public static let maximumBytes = 512
+    public static let maximumCount = 10
+
+    public static func validate(_ link: String) throws {
+        try ProfileText.validate(link, label: "link", maximumBytes: maximumBytes, allowsNewlines: false)
+        guard let colon = link.firstIndex(of: ":"), link.startIndex != colon,
+              link[..<colon].unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || "0123456789+-.".unicodeScalars.contains($0)) }),
+              !link.contains(where: \.isWhitespace) else {
+            throw ProtocolError(.invalidValue, "link \"\(link)\" is not an absolute URL (such as https://example.org/me)")
+        }
+    }
+}
