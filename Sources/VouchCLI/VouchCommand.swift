@@ -1,1 +1,58 @@
-public struct VouchCommand { public static func main() {} }
+public import ArgumentParser
+import VouchStore
+import VouchProtocol
+import VouchCrypto
+import Foundation
+
+/// `vouch`: the node and the admin tool that scripts it.
+public struct VouchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "vouch",
+        abstract: "A node of Vouch, the peer-to-peer network of professional connections that mean something.",
+        discussion: """
+            Every person runs their own node. It holds their signed profile and the connections \
+            they vouched for, and talks to other people's nodes over mutually authenticated TLS.
+
+            Start with `vouch init`, then `vouch profile set`. Every command takes --json for \
+            scripts; exit statuses are listed in Docs/cli.md.
+            """,
+        version: VouchVersion.string,
+        subcommands: [InitCommand.self, IdCommand.self, ProfileCommand.self, VerifyCommand.self]
+    )
+
+    public init() {}
+
+    /// Parses and runs a command. Errors are reported by the commands themselves in one line
+    /// (or a JSON object with --json); usage errors get the parser's message with status 64.
+    public static func run(arguments: [String]) async -> Int32 {
+        let json = arguments.contains("--json")
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch let exit as ExitCode {
+            return exit.rawValue
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {  // --help or --version
+                print(fullMessage(for: error))
+                return 0
+            }
+            if json {
+                Output.writeLine(Output.jsonLine(["error": ["code": "usage", "message": message(for: error),
+                                                           "exit_status": Int(ExitStatus.usage.rawValue)]]), to: .standardError)
+            } else {
+                Output.writeLine(fullMessage(for: error), to: .standardError)
+            }
+            return ExitStatus.usage.rawValue
+        }
+    }
+}
+
+public enum VouchVersion {
+    public static let string = "0.1.0"
+}

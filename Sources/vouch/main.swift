@@ -1,2 +1,14 @@
+import Foundation
 import VouchCLI
-VouchCommand.main()
+
+// Arguments are checked as raw bytes first: Swift would quietly repair invalid UTF-8 into U+FFFD,
+// and a profile field must never be stored as something other than what was typed.
+for index in 1..<Int(CommandLine.argc) {
+    guard let raw = CommandLine.unsafeArgv[index] else { continue }
+    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(raw).assumingMemoryBound(to: UInt8.self), count: strlen(raw))
+    if String(validating: bytes, as: UTF8.self) == nil {
+        FileHandle.standardError.write(Data("vouch: error: argument \(index) is not valid UTF-8 text\n".utf8))
+        exit(65)
+    }
+}
+exit(await VouchCommand.run(arguments: Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import VouchCrypto
+import VouchProtocol
+import VouchStore
+
+/// The exit statuses of `vouch` (Docs/cli.md §Exit status), after BSD sysexits where one fits,
+/// so scripts can tell "fix your input" from "nothing is there" from "try again later".
+public enum ExitStatus: Int32, Sendable, CaseIterable {
+    case success = 0
+    /// Something failed that is not described below (a bug or an unexpected system error).
+    case failure = 1
+    /// The command line is wrong: unknown option, missing argument.
+    case usage = 64
+    /// The input is invalid: a document that does not verify, a field too long, a bad node ID.
+    case invalidInput = 65
+    /// Something named does not exist: no node home, no such file.
+    case notFound = 66
+    /// The node daemon is not running (commands that talk to it).
+    case unavailable = 69
+    /// The thing to create exists already (`init` on an initialized home).
+    case alreadyExists = 73
+    /// Reading or writing a file or the database failed.
+    case ioError = 74
+    /// Refused for safety: a key file others can read, a wrong or missing passphrase.
+    case permission = 77
+    /// The node home's configuration is wrong (config file, key not matching the database).
+    case config = 78
+
+    /// The status for an error: one mapping for every command.
+    static func of(_ error: any Error) -> ExitStatus {
+        switch error {
+        case is ProtocolError:
+            return .invalidInput
+        case let e as CryptoError:
+            switch e.code {
+            case .passphraseRequired, .wrongPassphrase: return .permission
+            case .keyFileCorrupt: return .config
+            case .openssl: return .failure
+            default: return .invalidInput
+            }
+        case let e as StoreError:
+            switch e.code {
+            case .notInitialized: return .notFound
+            case .alreadyInitialized: return .alreadyExists
+            case .insecurePermissions: return .permission
+            case .io: return .ioError
+            case .invalidConfig, .keyMismatch, .incomplete: return .config
+            case .staleVersion: return .failure
+            default: return .failure
+            }
+        case let e as CLIError:
+            return e.status
+        default:
+            return .failure
+        }
+    }
+
+    /// The stable error code string for `--json` error objects.
+    static func code(of error: any Error) -> String {
+        switch error {
+        case let e as ProtocolError: e.code.description
+        case let e as CryptoError: e.code.description
+        case let e as StoreError: e.code.description
+        case let e as CLIError: e.code
+        default: "internal"
+        }
+    }
+}
+
+/// An error the CLI itself raises (bad option combinations, missing files).
+struct CLIError: Error, CustomStringConvertible {
+    let status: ExitStatus
+    let code: String
+    let message: String
+
+    init(_ status: ExitStatus, code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    var description: String { message }
+}

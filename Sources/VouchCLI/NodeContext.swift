@@ -1,0 +1,43 @@
+import Foundation
+import VouchCrypto
+import VouchProtocol
+import VouchStore
+
+/// An initialized node home opened for a command: its database and the identity recorded in it.
+struct NodeContext {
+    let home: NodeHome
+    let database: NodeDatabase
+    let id: NodeID
+
+    /// Opens the home, refusing (without creating anything) when it is not initialized.
+    static func open(_ home: NodeHome) throws -> NodeContext {
+        let keyFile = IdentityKeyFile(home: home)
+        guard keyFile.exists else {
+            throw StoreError(.notInitialized, "no Vouch node at \(home.path): run `vouch init` (or pass --home)")
+        }
+        guard FileManager.default.fileExists(atPath: home.databaseFile.path) else {
+            throw StoreError(.incomplete, "\(home.path) has a key but no database: run `vouch init` again to finish setting it up")
+        }
+        let database = try NodeDatabase(home: home)
+        guard let id = try database.identity() else {
+            throw StoreError(.incomplete, "\(home.path) was not fully set up: run `vouch init` again to finish")
+        }
+        return NodeContext(home: home, database: database, id: id)
+    }
+
+    /// Loads the private key and checks it is the identity the database was made for.
+    func loadKey(_ passphrase: PassphraseOptions) throws -> Ed25519PrivateKey {
+        let keyFile = IdentityKeyFile(home: home)
+        let key: Ed25519PrivateKey
+        do {
+            key = try keyFile.load(passphrase: try passphrase.passphrase())
+        } catch let error as CryptoError where error.code == .passphraseRequired {
+            throw CryptoError(.passphraseRequired,
+                              "\(keyFile.url.path) is encrypted: give its passphrase with --passphrase-file, --passphrase-stdin or $\(PassphraseOptions.environmentVariable)")
+        }
+        guard ConstantTime.equals(key.publicKey.rawRepresentation, id.rawRepresentation) else {
+            throw StoreError(.keyMismatch, "\(keyFile.url.path) holds the key of \(NodeID(publicKey: key.publicKey).shortForm), but this node is \(id.shortForm)")
+        }
+        return key
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import VouchStore
+import VouchCrypto
+import Foundation
+import VouchProtocol
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a signed Vouch document offline and show who signed what.",
+        discussion: """
+            Reads an armored or binary document (FILE, or - for standard input), checks its \
+            signature and its contents against the protocol rules, and prints the signer and the \
+            content. Exits with status 65 and the reason if anything is wrong. Needs no node home.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: ArgumentHelp("The document to check, or - for standard input.", valueName: "file"))
+    var file: String
+
+    func run() throws {
+        let output = global.output
+        try reporting(output) {
+            let bytes: [UInt8]
+            if file == "-" {
+                bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+            } else {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw CLIError(.notFound, code: "not-found", "cannot read \(file)")
+                }
+                bytes = Array(data)
+            }
+            let envelope = try SignedEnvelope(verifying: try DocumentArmor.envelopeBytes(from: bytes))
+            let type = try envelope.documentType()
+            var json: [String: Any] = ["valid": true, "type": envelope.type, "format": envelope.formatVersion,
+                                       "signer": envelope.signer.description, "signer_short": envelope.signer.shortForm]
+            var text = "Valid \(envelope.type) document signed by \(output.bold(envelope.signer.description))"
+            switch type {
+            case .profile:
+                let document = try ProfileDocument(envelope: envelope)
+                json["document"] = ProfileRendering.json(document)
+                text += "\n" + ProfileRendering.text(document, output: output)
+            default:
+                throw ProtocolError(.unknownDocumentType, "no reader for \(envelope.type)")
+            }
+            output.emit(text: text, json: json)
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import VouchCrypto
+public import VouchProtocol
+
+/// The node's SQLite database (GRDB, WAL). `synchronous = FULL`: a transaction is on disk when
+/// its commit returns, so anything the node acknowledges to a peer survives a crash or power cut.
+public final class NodeDatabase: Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) and migrates the database in `home`.
+    public init(home: NodeHome) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            let isNew = !FileManager.default.fileExists(atPath: home.databaseFile.path)
+            pool = try DatabasePool(path: home.databaseFile.path, configuration: configuration)
+            if isNew { chmod(home.databaseFile.path, 0o600) }
+            try Migrations.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw StoreError(.database, "cannot open \(home.databaseFile.path): \(error.message ?? error.description)")
+        }
+    }
+
+    // MARK: Identity
+
+    /// The identity recorded at `init`, or nil if `init` did not get that far.
+    public func identity() throws -> NodeID? {
+        try read { db in
+            guard let raw = try Data.fetchOne(db, sql: "SELECT public_key FROM identity WHERE id = 1") else { return nil }
+            return NodeID(publicKey: try Ed25519PublicKey(rawRepresentation: Array(raw)))
+        }
+    }
+
+    /// Records the identity and an empty profile (version 0, nothing published yet).
+    public func recordIdentity(_ id: NodeID, createdAt: UInt64) throws {
+        try write { db in
+            try db.execute(sql: "INSERT INTO identity (id, public_key, created_at) VALUES (1, ?, ?)",
+                           arguments: [Data(id.rawRepresentation), Int64(createdAt)])
+            try db.execute(sql: "INSERT INTO profile (id, version, updated_at, links_audience) VALUES (1, 0, ?, 'everyone')",
+                           arguments: [Int64(createdAt)])
+        }
+    }
+
+    // MARK: Profile
+
+    public func profile() throws -> Profile {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT version, updated_at, links_audience FROM profile WHERE id = 1") else {
+                throw StoreError(.notInitialized, "the database has no profile: run `vouch init`")
+            }
+            var profile = Profile(version: UInt64(row["version"] as Int64), updatedAt: UInt64(row["updated_at"] as Int64),
+                                  linksAudience: Audience(rawValue: row["links_audience"]) ?? .connections)
+            for field in try Row.fetchAll(db, sql: "SELECT field, value, audience FROM profile_field") {
+                // A row this version does not understand is skipped rather than shown wrongly.
+                guard let name = ProfileField(rawValue: field["field"]), let audience = Audience(rawValue: field["audience"]) else { continue }
+                profile.fields[name] = .init(value: field["value"], audience: audience)
+            }
+            profile.links = try String.fetchAll(db, sql: "SELECT url FROM profile_link ORDER BY position")
+            profile.endpoints = try String.fetchAll(db, sql: "SELECT endpoint FROM profile_endpoint ORDER BY position")
+                .compactMap { try? Endpoint(parsing: $0) }
+            return profile
+        }
+    }
+
+    /// Stores `profile` if its version is exactly one more than the stored one; a concurrent
+    /// edit that lost the race gets `staleVersion` instead of silently overwriting the other.
+    public func saveProfile(_ profile: Profile) throws {
+        try profile.validate()
+        try write { db in
+            let current = try Int64.fetchOne(db, sql: "SELECT version FROM profile WHERE id = 1") ?? 0
+            guard Int64(profile.version) == current + 1 else {
+                throw StoreError(.staleVersion, "the profile changed meanwhile (now version \(current)); try again")
+            }
+            try db.execute(sql: "UPDATE profile SET version = ?, updated_at = ?, links_audience = ? WHERE id = 1",
+                           arguments: [Int64(profile.version), Int64(profile.updatedAt), profile.linksAudience.rawValue])
+            try db.execute(sql: "DELETE FROM profile_field")
+            for (field, entry) in profile.fields {
+                try db.execute(sql: "INSERT INTO profile_field (field, value, audience) VALUES (?, ?, ?)",
+                               arguments: [field.rawValue, entry.value, entry.audience.rawValue])
+            }
+            try db.execute(sql: "DELETE FROM profile_link")
+            for (i, link) in profile.links.enumerated() {
+                try db.execute(sql: "INSERT INTO profile_link (position, url) VALUES (?, ?)", arguments: [i, link])
+            }
+            try db.execute(sql: "DELETE FROM profile_endpoint")
+            for (i, endpoint) in profile.endpoints.enumerated() {
+                try db.execute(sql: "INSERT INTO profile_endpoint (position, endpoint) VALUES (?, ?)", arguments: [i, endpoint.description])
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError {
+            throw StoreError(.database, "database read failed: \(error.message ?? error.description)")
+        }
+    }
+
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DatabaseError {
+            throw StoreError(.database, "database write failed: \(error.message ?? error.description)")
+        }
+    }
+}
