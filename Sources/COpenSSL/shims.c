@@ -28,6 +28,8 @@ long vouch_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
 }
 int vouch_SSL_get_ex_new_index(void) { return SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
 int vouch_SSL_CTX_disable_tickets(SSL_CTX *ctx) { return SSL_CTX_set_num_tickets(ctx, 0); }
+uint64_t vouch_SSL_OP_NO_TICKET(void) { return (uint64_t)SSL_OP_NO_TICKET; }
+uint64_t vouch_SSL_OP_NO_RENEGOTIATION(void) { return (uint64_t)SSL_OP_NO_RENEGOTIATION; }
 
 struct vouch_pass { const unsigned char *bytes; size_t len; };
 

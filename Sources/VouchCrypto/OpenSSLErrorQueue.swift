@@ -2,11 +2,12 @@ internal import COpenSSL
 
 /// OpenSSL reports failures on a thread-local queue. Every call that can fail is preceded by
 /// `clear()` so a stale entry from an earlier call is never blamed on this one.
-enum OpenSSLErrorQueue {
-    static func clear() { ERR_clear_error() }
+/// `package` so the TLS layer drains the queue the same way instead of keeping a second copy.
+package enum OpenSSLErrorQueue {
+    package static func clear() { ERR_clear_error() }
 
     /// Drains the queue into one line, oldest first (the root cause comes first).
-    static func drain() -> String {
+    package static func drain() -> String {
         var parts: [String] = []
         while true {
             let code = ERR_get_error()

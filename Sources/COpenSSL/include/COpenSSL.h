@@ -39,6 +39,10 @@ long vouch_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode);
 int vouch_SSL_get_ex_new_index(void);
 /// `SSL_CTX_set_num_tickets` is a function, but keep its use explicit here for TLS 1.3.
 int vouch_SSL_CTX_disable_tickets(SSL_CTX *ctx);
+/// `SSL_OP_NO_TICKET` and `SSL_OP_NO_RENEGOTIATION` are built with the `SSL_OP_BIT` macro,
+/// which Swift cannot import; these return the option bits.
+uint64_t vouch_SSL_OP_NO_TICKET(void);
+uint64_t vouch_SSL_OP_NO_RENEGOTIATION(void);
 
 
 /// Reads a PEM private key with an explicit-length passphrase (which may be empty and is never

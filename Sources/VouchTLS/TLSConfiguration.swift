@@ -1,0 +1,87 @@
+internal import COpenSSL
+public import VouchCrypto
+
+/// A node's TLS settings, built once from its identity and shared by every connection, both
+/// inbound (server) and outbound (client): an OpenSSL `SSL_CTX`.
+///
+/// What it enforces, and why:
+/// - TLS 1.3 only: no downgrade surface, and the certificate is encrypted in the handshake.
+/// - Signature scheme `ed25519` only, for both sides' CertificateVerify: identities are Ed25519.
+/// - Our certificate is the self-signed `SelfSignedCertificate` of our identity key.
+/// - Both sides must present a certificate (`SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT`);
+///   the verify callback (`PeerCertificateVerifier.swift`) decides on the key, not on a chain.
+/// - ALPN exactly `vouch/1` (`VouchALPN.swift`).
+/// - No session tickets, no session cache, no renegotiation: every connection does a full
+///   handshake, so every connection proves the peer's key afresh.
+///
+/// `@unchecked Sendable`: after `init` the `SSL_CTX` is never modified, and OpenSSL documents
+/// creating `SSL` objects from one `SSL_CTX` on many threads as safe. The callbacks installed
+/// here keep no state of their own; per-connection state lives in each `SSL`'s ex_data.
+public final class TLSConfiguration: @unchecked Sendable {
+    /// The `SSL_CTX`.
+    let context: OpaquePointer
+    /// Our identity, as presented to peers.
+    public let publicKey: Ed25519PublicKey
+    public let certificate: SelfSignedCertificate
+
+    /// Builds the context for `privateKey`, presenting `certificate`, which must hold the same key.
+    public init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate) throws {
+        let certificateKey: Ed25519PublicKey
+        do {
+            certificateKey = try SelfSignedCertificate.ed25519PublicKey(fromDER: certificate.der)
+        } catch {
+            throw TLSError(.configuration, "the certificate is not usable: \(error)")
+        }
+        guard ConstantTime.equals(certificateKey.rawRepresentation, privateKey.publicKey.rawRepresentation) else {
+            throw TLSError(.configuration, "the certificate does not hold the identity key")
+        }
+
+        OpenSSLErrorQueue.clear()
+        guard let context = SSL_CTX_new(TLS_method()) else {
+            throw TLSError(.configuration, "SSL_CTX_new failed", openSSLErrors: OpenSSLErrorQueue.drain())
+        }
+        self.context = context
+        self.publicKey = privateKey.publicKey
+        self.certificate = certificate
+
+        func check(_ ok: Bool, _ what: String) throws {
+            if !ok { throw TLSError(.configuration, "\(what) failed", openSSLErrors: OpenSSLErrorQueue.drain()) }
+        }
+        try check(vouch_SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) == 1, "setting the minimum version")
+        try check(vouch_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1, "setting the maximum version")
+        try check(vouch_SSL_CTX_set1_sigalgs_list(context, "ed25519") == 1, "restricting signature algorithms")
+        try check(vouch_SSL_CTX_set1_client_sigalgs_list(context, "ed25519") == 1, "restricting client signature algorithms")
+
+        let x509: OpaquePointer? = certificate.der.withUnsafeBufferPointer { buffer in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_X509(nil, &cursor, buffer.count)
+        }
+        try check(x509 != nil, "parsing the certificate")
+        defer { X509_free(x509) }
+        try check(SSL_CTX_use_certificate(context, x509) == 1, "SSL_CTX_use_certificate")
+        try check(SSL_CTX_use_PrivateKey(context, privateKey.evpKey) == 1, "SSL_CTX_use_PrivateKey")
+        try check(SSL_CTX_check_private_key(context) == 1, "SSL_CTX_check_private_key")
+
+        SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verifyPeerCertificateCallback)
+        // Client side: offer vouch/1 (note: this function returns 0 on success).
+        let alpnResult = VouchALPN.wireFormat.withUnsafeBufferPointer {
+            SSL_CTX_set_alpn_protos(context, $0.baseAddress, UInt32($0.count))
+        }
+        try check(alpnResult == 0, "SSL_CTX_set_alpn_protos")
+        // Server side: require the extension, then select vouch/1 from it.
+        SSL_CTX_set_client_hello_cb(context, requireALPNClientHelloCallback, nil)
+        SSL_CTX_set_alpn_select_cb(context, selectVouchALPNCallback, nil)
+        SSL_CTX_set_info_callback(context, recordAlertsCallback)
+
+        _ = vouch_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
+        try check(vouch_SSL_CTX_disable_tickets(context) == 1, "disabling session tickets")
+        SSL_CTX_set_options(context, vouch_SSL_OP_NO_TICKET() | vouch_SSL_OP_NO_RENEGOTIATION())
+    }
+
+    /// Builds the context with a fresh self-signed certificate for `privateKey`.
+    public convenience init(privateKey: Ed25519PrivateKey) throws {
+        try self.init(privateKey: privateKey, certificate: SelfSignedCertificate(key: privateKey, commonName: "vouch"))
+    }
+
+    deinit { SSL_CTX_free(context) }
+}

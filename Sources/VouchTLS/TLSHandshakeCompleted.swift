@@ -1,0 +1,24 @@
+public import VouchCrypto
+
+/// The user inbound event `VouchTLSHandler` fires once the handshake completes: who the peer is
+/// (its Ed25519 identity key, verified by TLS and checked against the key policy and any pin)
+/// and what was negotiated. Handlers after the TLS handler wait for it before speaking Vouch.
+///
+/// A TLS 1.3 client gets this event before the server has checked the client's certificate; if
+/// the server refuses it, the client's first read fails with `TLSError.Code.rejectedByPeer`.
+public struct TLSHandshakeCompleted: Sendable, Equatable {
+    public let peerKey: Ed25519PublicKey
+    /// OpenSSL's name for the version, e.g. "TLSv1.3".
+    public let protocolVersion: String
+    /// The IANA name of the cipher suite, e.g. "TLS_AES_256_GCM_SHA384".
+    public let cipher: String
+    /// The ALPN protocol; always "vouch/1".
+    public let applicationProtocol: String
+
+    public init(peerKey: Ed25519PublicKey, protocolVersion: String, cipher: String, applicationProtocol: String) {
+        self.peerKey = peerKey
+        self.protocolVersion = protocolVersion
+        self.cipher = cipher
+        self.applicationProtocol = applicationProtocol
+    }
+}
