@@ -51,11 +51,36 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The admin API: a Unix socket in the node home speaking JSON lines, with a cookie file
+        // for authentication; the server side for the daemon and the client for the CLI.
+        .target(
+            name: "VouchAdmin",
+            dependencies: [
+                "VouchCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The daemon: listener, sessions, outbox, admin handlers; wires protocol, store and TLS.
+        .target(
+            name: "VouchNode",
+            dependencies: [
+                "VouchCrypto", "VouchProtocol", "VouchStore", "VouchTLS", "VouchAdmin",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The commands of the `vouch` executable.
         .target(
             name: "VouchCLI",
             dependencies: [
-                "VouchCrypto", "VouchProtocol", "VouchStore",
+                "VouchCrypto", "VouchProtocol", "VouchStore", "VouchAdmin", "VouchNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -81,6 +106,16 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VouchAdminTests",
+            dependencies: ["VouchAdmin", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VouchNodeTests",
+            dependencies: ["VouchNode", "VouchProtocol", "VouchCrypto", "VouchTLS"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore"], swiftSettings: swiftSettings),
