@@ -1,0 +1,26 @@
+/// How to reach a node, shareable as one string: `NODE-ID@host:port` (Protocol/transport.md
+/// §Addresses). The ID pins the key the TLS handshake must prove; the endpoint is only a hint.
+public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
+    public static let scheme = "vouch://"
+
+    public let id: NodeID
+    public let endpoint: Endpoint
+
+    public init(id: NodeID, endpoint: Endpoint) {
+        self.id = id
+        self.endpoint = endpoint
+    }
+
+    /// Accepts `ID@host:port`, optionally prefixed with `vouch://`.
+    public init(parsing text: String) throws {
+        var rest = Substring(text.filter { !$0.isWhitespace })
+        if rest.lowercased().hasPrefix(Self.scheme) { rest = rest.dropFirst(Self.scheme.count) }
+        guard let at = rest.firstIndex(of: "@") else {
+            throw ProtocolError(.invalidValue, "an address is NODE-ID@host:port; \"\(text)\" has no @")
+        }
+        id = try NodeID(parsing: String(rest[..<at]))
+        endpoint = try Endpoint(parsing: String(rest[rest.index(after: at)...]))
+    }
+
+    public var description: String { "\(id)@\(endpoint)" }
+}

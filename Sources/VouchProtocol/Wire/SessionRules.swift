@@ -1,0 +1,98 @@
+/// Which side opened a session.
+public enum SessionDirection: String, Sendable, Hashable {
+    case inbound, outbound
+}
+
+/// At most one session per pair of nodes (Protocol/transport.md §Sessions). When a second
+/// authenticated session with the same peer appears, both nodes must keep the same one without
+/// talking about it, so the rule depends only on facts both sides share:
+///
+/// - If the two sessions were dialed by different nodes (a simultaneous dial), keep the one
+///   dialed by the node whose key is smaller (bytewise); close the other.
+/// - If both were dialed by the peer, keep the newer: the peer dials again only when it thinks
+///   the old session died, and it is the one that knows.
+/// - If both were dialed by us, keep the existing one (we do not dial a peer we have a session with).
+public enum SessionTieBreak {
+    public enum Decision: Sendable, Equatable {
+        case keepExisting
+        case keepNew
+    }
+
+    public static func decide(local: NodeID, peer: NodeID, existing: SessionDirection, new: SessionDirection) -> Decision {
+        switch (existing, new) {
+        case (.inbound, .inbound): return .keepNew
+        case (.outbound, .outbound): return .keepExisting
+        case (_, .outbound), (_, .inbound):
+            // Different dialers: keep the session dialed by the smaller key.
+            let newDialer = new == .outbound ? local : peer
+            let smaller = min(local, peer)
+            return newDialer == smaller ? .keepNew : .keepExisting
+        }
+    }
+}
+
+/// Admission of inbound connections before and during the handshake (Protocol/transport.md
+/// §Limits): a pure counter the listener consults, so the rules are tested without sockets.
+public struct ConnectionAdmission: Sendable {
+    public enum Verdict: Sendable, Equatable {
+        case admit
+        case refuse(String)
+    }
+
+    public let limits: TransportLimits
+    private(set) var perAddress: [String: Int] = [:]
+    public private(set) var inbound = 0
+    public private(set) var handshaking = 0
+
+    public init(limits: TransportLimits) { self.limits = limits }
+
+    /// A TCP connection arrived from `address`. On `.admit` the caller must later call
+    /// `handshakeFinished` and `closed` for it.
+    public mutating func connectionOpened(from address: String) -> Verdict {
+        if inbound >= limits.maximumInboundSessions {
+            return .refuse("at the limit of \(limits.maximumInboundSessions) inbound sessions")
+        }
+        if handshaking >= limits.maximumHandshakesInFlight {
+            return .refuse("at the limit of \(limits.maximumHandshakesInFlight) handshakes in flight")
+        }
+        if perAddress[address, default: 0] >= limits.maximumSessionsPerAddress {
+            return .refuse("at the limit of \(limits.maximumSessionsPerAddress) connections from \(address)")
+        }
+        inbound += 1
+        handshaking += 1
+        perAddress[address, default: 0] += 1
+        return .admit
+    }
+
+    /// The handshake of an admitted connection ended (either way).
+    public mutating func handshakeFinished() {
+        handshaking = max(0, handshaking - 1)
+    }
+
+    /// An admitted connection closed. `handshakeDone` says whether `handshakeFinished` was called.
+    public mutating func closed(from address: String, handshakeDone: Bool) {
+        if !handshakeDone { handshakeFinished() }
+        inbound = max(0, inbound - 1)
+        let left = perAddress[address, default: 1] - 1
+        perAddress[address] = left > 0 ? left : nil
+    }
+
+    public func count(from address: String) -> Int { perAddress[address, default: 0] }
+}
+
+/// When the outbox tries a message again (Protocol/transport.md §Outbox): exponential backoff
+/// from 1 s doubling to at most 5 minutes, with ±20 % jitter so that many nodes coming back at
+/// once do not retry in lockstep.
+public enum RetrySchedule {
+    public static let initialDelay: Duration = .seconds(1)
+    public static let maximumDelay: Duration = .seconds(300)
+
+    /// The delay before attempt `attempt + 1`, given `attempt` failed attempts so far (≥ 1).
+    /// `jitter` is a number in [0, 1) (random in the node, fixed in tests).
+    public static func delay(afterAttempts attempt: Int, jitter: Double) -> Duration {
+        let exponent = min(max(attempt - 1, 0), 20)
+        let base = min(Double(initialDelay.milliseconds) * Double(1 << exponent), Double(maximumDelay.milliseconds))
+        let factor = 0.8 + 0.4 * min(max(jitter, 0), 0.999_999)
+        return .milliseconds(Int64(base * factor))
+    }
+}
