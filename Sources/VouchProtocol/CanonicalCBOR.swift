@@ -126,6 +126,11 @@ struct CBORReader {
                     }
                 }
                 previousKey = keyBytes
+                // Swift compares strings by Unicode canonical equivalence: "K" and U+212A KELVIN
+                // SIGN are different bytes but one dictionary key. Refuse rather than drop one.
+                guard entries[key] == nil else {
+                    throw ProtocolError(.nonCanonical, "map key at byte \(keyStart) is canonically equivalent to an earlier key")
+                }
                 entries[key] = try readValue(depth: depth + 1)
             }
             return .map(entries)
