@@ -30,6 +30,48 @@ enum Migrations {
                 CREATE TABLE setting (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
                 """)
         }
+        migrator.registerMigration("v2: peers, outbox, received messages, cards") { db in
+            try db.execute(sql: """
+                CREATE TABLE peer (
+                    node_id BLOB PRIMARY KEY CHECK (length(node_id) = 32),
+                    endpoint TEXT NOT NULL,
+                    first_seen INTEGER NOT NULL,
+                    last_seen INTEGER
+                ) STRICT;
+                -- A message is stored here before it is sent, and deleted when the peer acks it
+                -- or it expires. id, sent_at and body never change, so every retry is the same message.
+                CREATE TABLE outbox (
+                    message_id BLOB PRIMARY KEY CHECK (length(message_id) = 16),
+                    peer BLOB NOT NULL REFERENCES peer(node_id),
+                    type TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    sent_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at INTEGER NOT NULL,
+                    last_error TEXT
+                ) STRICT;
+                CREATE INDEX outbox_due ON outbox(next_attempt_at);
+                -- Messages processed, kept until they expire: a copy arriving again is acked, not
+                -- processed again. After expiry a copy is refused as expired, so nothing is lost
+                -- by forgetting it.
+                CREATE TABLE received_message (
+                    sender BLOB NOT NULL,
+                    message_id BLOB NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    PRIMARY KEY (sender, message_id)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX received_message_expiry ON received_message(expires_at);
+                CREATE TABLE received_card (
+                    signer BLOB PRIMARY KEY CHECK (length(signer) = 32),
+                    version INTEGER NOT NULL,
+                    document BLOB NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    sender BLOB NOT NULL
+                ) STRICT;
+                """)
+        }
         return migrator
     }
 }

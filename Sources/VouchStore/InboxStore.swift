@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import VouchCrypto
+public import VouchProtocol
+
+/// What happened to a delivered message on the receiving side.
+public enum DeliveryOutcome: Sendable, Equatable {
+    /// Processed now, for the first time.
+    case processed
+    /// Processed before: acknowledged again, not processed again.
+    case duplicate
+}
+
+/// A signed profile card another node shared with this one.
+public struct ReceivedCard: Sendable, Equatable {
+    public var signer: NodeID
+    public var version: UInt64
+    public var document: [UInt8]
+    public var receivedAt: UInt64
+    public var sender: NodeID
+}
+
+/// What storing a card did.
+public enum CardStoreResult: Sendable, Equatable {
+    case stored
+    case kept(ProfileVersionRule.Decision)
+}
+
+extension NodeDatabase {
+    /// Processes a delivered message at most once: records its ID and runs the effect in one
+    /// transaction, so a crash leaves either both or neither, and a second copy is a no-op.
+    func receiveOnce<T>(from sender: NodeID, message: WireMessage, nowMilliseconds now: UInt64,
+                        effect: (Database) throws -> T) throws -> (DeliveryOutcome, T?) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO received_message (sender, message_id, received_at, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """, arguments: [Data(sender.rawRepresentation), Data(message.id.bytes), Int64(now), Int64(message.expiresAt)])
+            guard db.changesCount > 0 else { return (.duplicate, nil) }
+            return (.processed, try effect(db))
+        }
+    }
+
+    /// Stores a verified card delivered by `sender`, once per message, applying the profile
+    /// version rule: an older or conflicting version never replaces the one held.
+    public func receiveCard(_ envelope: SignedEnvelope, document: ProfileDocument, from sender: NodeID,
+                            message: WireMessage, nowMilliseconds now: UInt64) throws -> (DeliveryOutcome, CardStoreResult?) {
+        try receiveOnce(from: sender, message: message, nowMilliseconds: now) { db in
+            let signer = Data(envelope.signer.rawRepresentation)
+            var current: (SignedEnvelope, UInt64)?
+            if let row = try Row.fetchOne(db, sql: "SELECT version, document FROM received_card WHERE signer = ?", arguments: [signer]) {
+                let bytes: Data = row["document"]
+                current = (try SignedEnvelope(verifying: Array(bytes)), UInt64(row["version"] as Int64))
+            }
+            let decision = ProfileVersionRule.decide(current: current?.0, currentVersion: current?.1,
+                                                     incoming: envelope, incomingVersion: document.version)
+            guard decision == .accept else { return .kept(decision) }
+            try db.execute(sql: """
+                INSERT INTO received_card (signer, version, document, received_at, sender) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(signer) DO UPDATE SET version = excluded.version, document = excluded.document,
+                    received_at = excluded.received_at, sender = excluded.sender
+                """, arguments: [signer, Int64(document.version), Data(envelope.encoded), Int64(now), Data(sender.rawRepresentation)])
+            return .stored
+        }
+    }
+
+    public func receivedCards() throws -> [ReceivedCard] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM received_card ORDER BY received_at DESC").map { row in
+                let signer: Data = row["signer"], sender: Data = row["sender"], document: Data = row["document"]
+                return ReceivedCard(signer: NodeID(publicKey: try .init(rawRepresentation: Array(signer))),
+                                    version: UInt64(row["version"] as Int64), document: Array(document),
+                                    receivedAt: UInt64(row["received_at"] as Int64),
+                                    sender: NodeID(publicKey: try .init(rawRepresentation: Array(sender))))
+            }
+        }
+    }
+
+    /// Forgets processed message IDs whose messages have expired (a copy would now be refused as expired).
+    public func pruneReceivedMessages(nowMilliseconds now: UInt64) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM received_message WHERE expires_at <= ?", arguments: [Int64(now)])
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import VouchCrypto
+public import VouchProtocol
+
+/// A message waiting in the outbox for its peer to acknowledge it.
+public struct OutboxEntry: Sendable, Equatable {
+    public var messageID: MessageID
+    public var peer: NodeID
+    public var type: WireMessageType
+    /// The canonical CBOR of the message body.
+    public var body: [UInt8]
+    /// Unix milliseconds; fixed at enqueue so every retry is byte-identical.
+    public var sentAt: UInt64
+    public var expiresAt: UInt64
+    public var attempts: Int
+    public var nextAttemptAt: UInt64
+    public var lastError: String?
+
+    public init(messageID: MessageID, peer: NodeID, type: WireMessageType, body: [UInt8], sentAt: UInt64,
+                expiresAt: UInt64, attempts: Int = 0, nextAttemptAt: UInt64, lastError: String? = nil) {
+        self.messageID = messageID
+        self.peer = peer
+        self.type = type
+        self.body = body
+        self.sentAt = sentAt
+        self.expiresAt = expiresAt
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.lastError = lastError
+    }
+
+    /// The message exactly as it goes on the wire, on every attempt.
+    public func message() throws -> WireMessage {
+        WireMessage(id: messageID, type: type, sentAt: sentAt, expiresAt: expiresAt, recipient: peer,
+                    body: try CBORValue(canonical: body))
+    }
+}
+
+/// A peer the node has an address for.
+public struct PeerRecord: Sendable, Equatable {
+    public var id: NodeID
+    public var endpoint: Endpoint
+}
+
+extension NodeDatabase {
+    public func rememberPeer(_ address: NodeAddress, nowMilliseconds now: UInt64) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO peer (node_id, endpoint, first_seen) VALUES (?, ?, ?)
+                ON CONFLICT(node_id) DO UPDATE SET endpoint = excluded.endpoint
+                """, arguments: [Data(address.id.rawRepresentation), address.endpoint.description, Int64(now)])
+        }
+    }
+
+    public func peer(_ id: NodeID) throws -> PeerRecord? {
+        try read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT endpoint FROM peer WHERE node_id = ?",
+                                                 arguments: [Data(id.rawRepresentation)]) else { return nil }
+            return PeerRecord(id: id, endpoint: try Endpoint(parsing: text))
+        }
+    }
+
+    public func markPeerSeen(_ id: NodeID, nowMilliseconds now: UInt64) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE peer SET last_seen = ? WHERE node_id = ?", arguments: [Int64(now), Data(id.rawRepresentation)])
+        }
+    }
+
+    /// Stores a message for `entry.peer`. When this returns, the message survives a crash.
+    public func enqueue(_ entry: OutboxEntry) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO outbox (message_id, peer, type, body, sent_at, expires_at, attempts, next_attempt_at, last_error)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [Data(entry.messageID.bytes), Data(entry.peer.rawRepresentation), entry.type.rawValue,
+                                 Data(entry.body), Int64(entry.sentAt), Int64(entry.expiresAt), entry.attempts,
+                                 Int64(entry.nextAttemptAt), entry.lastError])
+        }
+    }
+
+    /// Everything in the outbox, soonest first.
+    public func outbox() throws -> [OutboxEntry] {
+        try read { db in try Self.outboxRows(db, sql: "SELECT * FROM outbox ORDER BY next_attempt_at, message_id") }
+    }
+
+    /// Messages whose next attempt is due at `now`.
+    public func dueOutbox(nowMilliseconds now: UInt64, limit: Int = 256) throws -> [OutboxEntry] {
+        try read { db in
+            try Self.outboxRows(db, sql: "SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
+                                arguments: [Int64(now), limit])
+        }
+    }
+
+    /// When the next attempt is due, or nil if the outbox is empty.
+    public func nextOutboxAttempt() throws -> UInt64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox").map(UInt64.init) }
+    }
+
+    public func recordAttempt(_ id: MessageID, attempts: Int, nextAttemptAt: UInt64, error: String?) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE message_id = ?",
+                           arguments: [attempts, Int64(nextAttemptAt), error, Data(id.bytes)])
+        }
+    }
+
+    /// Removes a message the peer acknowledged. False if it was not (or no longer) there.
+    @discardableResult
+    public func removeFromOutbox(_ id: MessageID) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "DELETE FROM outbox WHERE message_id = ?", arguments: [Data(id.bytes)])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Removes and returns the messages that expired undelivered.
+    public func expireOutbox(nowMilliseconds now: UInt64) throws -> [OutboxEntry] {
+        try write { db in
+            let expired = try Self.outboxRows(db, sql: "SELECT * FROM outbox WHERE expires_at <= ?", arguments: [Int64(now)])
+            try db.execute(sql: "DELETE FROM outbox WHERE expires_at <= ?", arguments: [Int64(now)])
+            return expired
+        }
+    }
+
+    private static func outboxRows(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [OutboxEntry] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+            guard let type = WireMessageType(rawValue: row["type"]) else { return nil }
+            let peerBytes: Data = row["peer"], idBytes: Data = row["message_id"], body: Data = row["body"]
+            return OutboxEntry(
+                messageID: try MessageID(bytes: Array(idBytes)),
+                peer: NodeID(publicKey: try .init(rawRepresentation: Array(peerBytes))),
+                type: type, body: Array(body),
+                sentAt: UInt64(row["sent_at"] as Int64), expiresAt: UInt64(row["expires_at"] as Int64),
+                attempts: row["attempts"], nextAttemptAt: UInt64(row["next_attempt_at"] as Int64), lastError: row["last_error"])
+        }
+    }
+}
