@@ -94,6 +94,21 @@ public final class NodeDatabase: Sendable {
         }
     }
 
+    // MARK: For tests
+
+    /// `PRAGMA name` as the writer connection and a reader connection see it: the durability
+    /// settings must hold on every connection, not only the first.
+    package func pragma(_ name: String) throws -> (writer: String?, reader: String?) {
+        precondition(name.allSatisfy { $0.isLetter || $0 == "_" }, "not a pragma name: \(name)")
+        let sql = "PRAGMA \(name)"
+        return (try write { try String.fetchOne($0, sql: sql) }, try read { try String.fetchOne($0, sql: sql) })
+    }
+
+    /// The identifiers of the migrations applied to this database, in order.
+    package func appliedMigrations() throws -> [String] {
+        try read { try Migrations.migrator.appliedMigrations($0) }
+    }
+
     // MARK: Helpers
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {

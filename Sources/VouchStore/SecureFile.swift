@@ -41,7 +41,8 @@ public enum SecureFile {
     /// Reads a file that must be private to its owner: refuses one that group or others can
     /// read or write, or that another user owns, naming the fix.
     public static func readPrivate(_ url: URL, maximumSize: Int = 1 << 20) throws -> [UInt8] {
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        // O_NONBLOCK: opening a FIFO put in the file's place must not wait for a writer.
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { throw StoreError(.notInitialized, "\(url.path) does not exist") }
