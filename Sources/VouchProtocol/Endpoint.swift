@@ -20,7 +20,9 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
             }
             hostPart = text[text.index(after: text.startIndex)..<close]
             portPart = text[text.index(close, offsetBy: 2)...]
-            guard !hostPart.isEmpty, hostPart.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else {
+            // isASCII: Character.isHexDigit also accepts fullwidth digits. An IPv6 address always
+            // has a colon, and without one the printed form would drop the brackets.
+            guard hostPart.contains(":"), hostPart.allSatisfy({ $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") }) else {
                 throw ProtocolError(.invalidValue, "endpoint \"\(text)\": \"\(hostPart)\" is not an IPv6 address")
             }
         } else {
