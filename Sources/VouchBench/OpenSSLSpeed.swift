@@ -1,0 +1,43 @@
+import Foundation
+
+/// Runs the system's `openssl speed` and reads its machine-readable (`-mr`) output, so our
+/// figures can be set beside OpenSSL's own, measured in the same run on the same machine.
+enum OpenSSLSpeed {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The sign and verify rates `openssl speed -seconds N -mr ed25519` reports.
+    ///
+    /// With `-mr`, the summary line for the EdDSA curves is
+    /// `+F6:<index>:<bits>:<name>:<signs per second>:<verifies per second>`.
+    static func ed25519(seconds: Int) throws -> (sign: Double, verify: Double) {
+        let output = try run(["speed", "-seconds", String(seconds), "-mr", "ed25519"])
+        for line in output.split(whereSeparator: \.isNewline) where line.hasPrefix("+F6:") {
+            let fields = line.split(separator: ":")
+            guard fields.count == 6, fields[3] == "Ed25519",
+                  let sign = Double(fields[4]), let verify = Double(fields[5]) else {
+                throw Failure(description: "unexpected openssl speed line: \(line)")
+            }
+            return (sign, verify)
+        }
+        throw Failure(description: "openssl speed printed no +F6 line:\n\(output)")
+    }
+
+    /// `openssl args…`, its standard output as text; throws if it does not exit 0.
+    private static func run(_ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl"] + arguments
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice  // progress lines we do not need
+        try process.run()
+        let data = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "openssl \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,46 @@
+// vouch-bench: performance measurements of Vouch's building blocks, one subcommand each.
+// Each benchmark lives in a file of its own and is listed in `benchmarks`.
+
+import Foundation
+
+/// A benchmark the program can run: its subcommand, a one-line summary, and its entry point,
+/// which takes the arguments after the subcommand and returns the process exit status.
+struct Benchmark: Sendable {
+    let name: String
+    let summary: String
+    let run: @Sendable ([String]) throws -> Int32
+}
+
+let benchmarks: [Benchmark] = [
+    Ed25519Benchmark.benchmark,
+]
+
+@MainActor
+func usage() -> String {
+    var lines = ["usage: vouch-bench <benchmark> [options]", "", "benchmarks:"]
+    for benchmark in benchmarks {
+        lines.append("  \(benchmark.name.padding(toLength: 14, withPad: " ", startingAt: 0))\(benchmark.summary)")
+    }
+    lines += [
+        "", "common options:",
+        "  --seconds N   how long each measurement runs (default \(BenchOptions.defaultSeconds))",
+        "  --rounds N    repeat, alternating ours and the reference, and report the best of each (default 1)",
+    ]
+    return lines.joined(separator: "\n")
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let name = arguments.first, !["-h", "--help", "help"].contains(name) else {
+    print(usage())
+    exit(arguments.isEmpty ? 64 : 0)
+}
+guard let benchmark = benchmarks.first(where: { $0.name == name }) else {
+    FileHandle.standardError.write(Data("vouch-bench: unknown benchmark '\(name)'\n\n\(usage())\n".utf8))
+    exit(64)
+}
+do {
+    exit(try benchmark.run(Array(arguments.dropFirst())))
+} catch {
+    FileHandle.standardError.write(Data("vouch-bench \(name): \(error)\n".utf8))
+    exit(1)
+}
