@@ -110,7 +110,12 @@ let package = Package(
         ),
         .testTarget(
             name: "VouchAdminTests",
-            dependencies: ["VouchAdmin", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "VouchAdmin",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
