@@ -80,9 +80,13 @@ let package = Package(
         .target(
             name: "VouchCLI",
             dependencies: [
-                "VouchCrypto", "VouchProtocol", "VouchStore", "VouchAdmin", "VouchNode",
+                "VouchCrypto", "VouchProtocol", "VouchStore", "VouchAdmin", "VouchNode", "VouchTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -3,6 +3,7 @@ import Foundation
 import VouchCrypto
 import VouchProtocol
 import VouchStore
+import VouchAdmin
 
 /// The exit statuses of `vouch` (Docs/cli.md §Exit status), after BSD sysexits where one fits,
 /// so scripts can tell "fix your input" from "nothing is there" from "try again later".
@@ -22,6 +23,10 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case alreadyExists = 73
     /// Reading or writing a file or the database failed.
     case ioError = 74
+    /// The peer could not be reached now (connection refused, timeout); trying later may work.
+    case tempFailure = 75
+    /// The peer was reached but failed the protocol: wrong key, TLS refused, an error reply.
+    case protocolError = 76
     /// Refused for safety: a key file others can read, a wrong or missing passphrase.
     case permission = 77
     /// The node home's configuration is wrong (config file, key not matching the database).
@@ -51,6 +56,17 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             }
         case let e as CLIError:
             return e.status
+        case let e as AdminError:
+            switch e.code.rawValue {
+            case "daemon-not-running": return .unavailable
+            case "permission-denied", "insecure-permissions": return .permission
+            case "invalid-params", "invalid-address": return .invalidInput
+            case "empty-profile": return .notFound
+            case "unreachable": return .tempFailure
+            case "peer-key-mismatch", "tls-failed", "peer-error": return .protocolError
+            case "already-running": return .alreadyExists
+            default: return .failure
+            }
         default:
             return .failure
         }
@@ -63,6 +79,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case let e as CryptoError: e.code.description
         case let e as StoreError: e.code.description
         case let e as CLIError: e.code
+        case let e as AdminError: e.code.rawValue
         default: "internal"
         }
     }

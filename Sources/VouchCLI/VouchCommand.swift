@@ -17,7 +17,11 @@ public struct VouchCommand: AsyncParsableCommand {
             scripts; exit statuses are listed in Docs/cli.md.
             """,
         version: VouchVersion.string,
-        subcommands: [InitCommand.self, IdCommand.self, ProfileCommand.self, VerifyCommand.self]
+        subcommands: [
+            InitCommand.self, IdCommand.self, ProfileCommand.self, VerifyCommand.self,
+            RunCommand.self, StatusCommand.self, AddressCommand.self, PingCommand.self,
+            CardCommand.self, OutboxCommand.self, EventsCommand.self,
+        ]
     )
 
     public init() {}

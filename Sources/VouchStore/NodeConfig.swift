@@ -12,16 +12,32 @@ public struct NodeConfig: Sendable, Equatable {
     /// How others reach this node, as published in the profile and the address; defaults to `listen`.
     public var advertise: [Endpoint]
 
-    public init(listen: Endpoint, advertise: [Endpoint] = []) {
+    /// Transport limits and timeouts; keys of the `limits` object override the defaults.
+    public var limits: TransportLimits
+
+    public init(listen: Endpoint, advertise: [Endpoint] = [], limits: TransportLimits = .default) {
         self.listen = listen
         self.advertise = advertise
+        self.limits = limits
     }
+
+    /// The `limits` keys, each a positive integer, and where it goes in `TransportLimits`.
+    static let limitKeys: [(key: String, apply: @Sendable (inout TransportLimits, Int) -> Void, read: @Sendable (TransportLimits) -> Int)] = [
+        ("max_frame_bytes", { $0.maximumFrameSize = $1 }, { $0.maximumFrameSize }),
+        ("handshake_timeout_seconds", { $0.handshakeTimeout = .seconds($1) }, { Int($0.handshakeTimeout.components.seconds) }),
+        ("keepalive_seconds", { $0.keepaliveInterval = .seconds($1) }, { Int($0.keepaliveInterval.components.seconds) }),
+        ("idle_timeout_seconds", { $0.idleTimeout = .seconds($1) }, { Int($0.idleTimeout.components.seconds) }),
+        ("request_timeout_seconds", { $0.requestTimeout = .seconds($1) }, { Int($0.requestTimeout.components.seconds) }),
+        ("max_inbound_sessions", { $0.maximumInboundSessions = $1 }, { $0.maximumInboundSessions }),
+        ("max_sessions_per_address", { $0.maximumSessionsPerAddress = $1 }, { $0.maximumSessionsPerAddress }),
+        ("max_handshakes_in_flight", { $0.maximumHandshakesInFlight = $1 }, { $0.maximumHandshakesInFlight }),
+    ]
 
     public static var `default`: NodeConfig {
         NodeConfig(listen: try! Endpoint(parsing: "0.0.0.0:\(defaultPort)"))
     }
 
-    private static let knownKeys: Set<String> = ["listen", "advertise"]
+    private static let knownKeys: Set<String> = ["listen", "advertise", "limits"]
 
     public init(json bytes: [UInt8], source: String) throws {
         let object: Any
@@ -46,6 +62,22 @@ public struct NodeConfig: Sendable, Equatable {
                 }
                 config.advertise = try list.map(Endpoint.init(parsing:))
             }
+            if let limits = dict["limits"] {
+                // JSONDecoder, unlike JSONSerialization, refuses true/false and 1.5 where an Int is expected.
+                guard JSONSerialization.isValidJSONObject(limits),
+                      let object = try? JSONDecoder().decode([String: Int].self, from: JSONSerialization.data(withJSONObject: limits)) else {
+                    throw StoreError(.invalidConfig, "\(source): \"limits\" must be an object of whole numbers")
+                }
+                for key in object.keys.sorted() {
+                    guard let entry = Self.limitKeys.first(where: { $0.key == key }) else {
+                        throw StoreError(.invalidConfig, "\(source): unknown limit \"\(key)\" (known: \(Self.limitKeys.map(\.key).joined(separator: ", ")))")
+                    }
+                    guard let value = object[key], value > 0 else {
+                        throw StoreError(.invalidConfig, "\(source): limits.\(key) must be a positive whole number")
+                    }
+                    entry.apply(&config.limits, value)
+                }
+            }
         } catch let error as ProtocolError {
             throw StoreError(.invalidConfig, "\(source): \(error.message)")
         }
@@ -55,6 +87,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var json: [UInt8] {
         var dict: [String: Any] = ["listen": listen.description]
         if !advertise.isEmpty { dict["advertise"] = advertise.map(\.description) }
+        let changed = Self.limitKeys.filter { $0.read(limits) != $0.read(.default) }
+        if !changed.isEmpty { dict["limits"] = Dictionary(uniqueKeysWithValues: changed.map { ($0.key, $0.read(limits)) }) }
         let data = try! JSONSerialization.data(withJSONObject: dict, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return Array(data) + [0x0A]
     }

@@ -5,6 +5,8 @@ public import Foundation
 ///     identity.key    the Ed25519 identity, PKCS#8 PEM, mode 0600
 ///     node.sqlite     the database (WAL: node.sqlite-wal, node.sqlite-shm)
 ///     config.json     settings such as the listen address
+///     admin.sock      the admin API socket, while `vouch run` runs
+///     admin.cookie    the admin API credential, while `vouch run` runs
 ///
 /// The directory itself is created with mode 0700.
 public struct NodeHome: Sendable {
@@ -29,6 +31,10 @@ public struct NodeHome: Sendable {
     public var keyFile: URL { url.appendingPathComponent("identity.key") }
     public var databaseFile: URL { url.appendingPathComponent("node.sqlite") }
     public var configFile: URL { url.appendingPathComponent("config.json") }
+    /// The admin API's Unix socket (mode 0600) while the daemon runs.
+    public var adminSocket: URL { url.appendingPathComponent("admin.sock") }
+    /// The admin API's credential (mode 0600) while the daemon runs.
+    public var adminCookie: URL { url.appendingPathComponent("admin.cookie") }
 
     /// Creates the directory (and parents) if missing and makes it owner-only.
     public func createDirectory() throws {

@@ -135,3 +135,18 @@ extension NodeDatabase {
         }
     }
 }
+
+extension NodeDatabase {
+    /// Makes every message for `peer` due now: it just connected, so waiting out a backoff
+    /// computed while it was away would only delay delivery.
+    public func makeOutboxDueNow(for peer: NodeID, nowMilliseconds now: UInt64) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE outbox SET next_attempt_at = ? WHERE peer = ? AND next_attempt_at > ?",
+                           arguments: [Int64(now), Data(peer.rawRepresentation), Int64(now)])
+        }
+    }
+
+    public func outboxCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox") ?? 0 }
+    }
+}

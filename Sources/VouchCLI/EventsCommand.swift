@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import VouchAdmin
+
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Stream what the node does, one event per line.",
+        discussion: """
+            Prints events as they happen (session.opened, session.closed, card.received, \
+            outbox.queued, outbox.delivered, outbox.expired, outbox.failed) until interrupted. \
+            With --json each line is a JSON object {"type", "time", "data"}.
+            """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Keep streaming (the default; accepted for scripts that say it).")
+    var follow = false
+
+    @Option(help: ArgumentHelp("Only events of this type; repeat for several.", valueName: "type"))
+    var type: [String] = []
+
+    func run() async throws {
+        let output = global.output
+        try await reporting(output) {
+            let client = try await DaemonConnection.connect(global.nodeHome)
+            defer { client.close() }
+            for try await event in try await client.follow(types: type.isEmpty ? nil : type) {
+                let data = event.data.foundationObject
+                output.emit(text: "\(event.timeString)  \(output.bold(event.type))  \(Output.jsonLine(data))",
+                            json: ["type": event.type, "time": event.timeString, "data": data])
+            }
+        }
+    }
+}

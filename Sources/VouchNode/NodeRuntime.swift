@@ -1,0 +1,106 @@
+public import Logging
+public import NIOCore
+import NIOPosix
+import Synchronization
+public import VouchProtocol
+public import VouchCrypto
+public import VouchStore
+public import VouchTLS
+public import VouchAdmin
+
+/// Everything a running node shares between its listener, sessions, outbox and admin API.
+/// Immutable after start except for the thread-safe registries it holds.
+public final class NodeRuntime: Sendable {
+    public let identity: NodeID
+    /// Signs documents the node sends (cards now; invitations and vouches later).
+    public let identityKey: Ed25519PrivateKey
+    public let tls: TLSConfiguration
+    public let database: NodeDatabase
+    public let config: NodeConfig
+    public let limits: TransportLimits
+    public let group: any EventLoopGroup
+    public let sessions = SessionRegistry()
+    public let logger: Logger
+    public let startedAt = ContinuousClock.now
+    let admission: Mutex<ConnectionAdmission>
+    private let serials = Mutex<UInt64>(0)
+    private let eventSink: @Sendable (String, [String: JSONValue]) -> Void
+    /// Wakes the outbox worker when a message is queued or a peer connects.
+    let outboxWakeup = OutboxWakeup()
+
+    /// Lifetime of control messages (ping, pong, ack, error): they are answered at once or never.
+    public static let controlMessageLifetime: UInt64 = 60_000
+
+    public init(identityKey: Ed25519PrivateKey, tls: TLSConfiguration, database: NodeDatabase, config: NodeConfig,
+                limits: TransportLimits, group: any EventLoopGroup, logger: Logger,
+                events: @escaping @Sendable (String, [String: JSONValue]) -> Void) {
+        self.identityKey = identityKey
+        self.identity = NodeID(publicKey: identityKey.publicKey)
+        self.tls = tls
+        self.database = database
+        self.config = config
+        self.limits = limits
+        self.group = group
+        self.logger = logger
+        self.eventSink = events
+        self.admission = Mutex(ConnectionAdmission(limits: limits))
+    }
+
+    func nextSessionSerial() -> UInt64 {
+        serials.withLock { $0 += 1; return $0 }
+    }
+
+    public func publish(_ type: String, _ data: [String: JSONValue]) {
+        eventSink(type, data)
+    }
+
+    /// A new message from this node with a fresh ID, stamped now.
+    public func makeMessage(type: WireMessageType, to peer: NodeID, replyTo: MessageID? = nil, body: CBORValue = .map([:]),
+                            lifetime: UInt64 = NodeRuntime.controlMessageLifetime) -> WireMessage {
+        let now = Clock.nowMilliseconds()
+        return WireMessage(type: type, replyTo: replyTo, sentAt: now, expiresAt: now + lifetime, recipient: peer, body: body)
+    }
+
+    /// Seconds since the node started.
+    public var uptimeSeconds: Int64 { (ContinuousClock.now - startedAt).components.seconds }
+}
+
+/// A level-triggered wakeup: `signal()` makes the next (or current) `wait` return.
+final class OutboxWakeup: Sendable {
+    private let state = Mutex<(signalled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func signal() {
+        let waiter: CheckedContinuation<Void, Never>? = state.withLock { s in
+            if let w = s.waiter { s.waiter = nil; return w }
+            s.signalled = true
+            return nil
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when signalled or after `timeout`, whichever is first.
+    func wait(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                    // Checked under the lock that `release` takes after cancelling, so a waiter
+                    // is either released there or never installed.
+                    let resumeNow = state.withLock { s -> Bool in
+                        if s.signalled || Task.isCancelled { s.signalled = false; return true }
+                        s.waiter = c
+                        return false
+                    }
+                    if resumeNow { c.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume()
+        }
+    }
+}

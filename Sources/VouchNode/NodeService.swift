@@ -1,0 +1,59 @@
+import Logging
+import NIOCore
+public import ServiceLifecycle
+public import VouchAdmin
+public import VouchStore
+import VouchProtocol
+import Foundation
+
+/// The daemon as a swift-service-lifecycle `Service`: the peer listener, the admin API and the
+/// outbox worker, until a graceful shutdown (SIGTERM/SIGINT through the `ServiceGroup`). On
+/// shutdown the listener stops accepting, the admin socket and cookie are removed, and every
+/// session is closed with close_notify. Nothing acknowledged is in memory only: the outbox and
+/// received messages are in the database before any ack.
+public struct NodeService: Service {
+    let runtime: NodeRuntime
+    let events: AdminEventBus
+    let home: NodeHome
+    let onReady: @Sendable (String) -> Void
+
+    public init(runtime: NodeRuntime, events: AdminEventBus, home: NodeHome, onReady: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.runtime = runtime
+        self.events = events
+        self.home = home
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        let runtime = self.runtime
+        let admin = AdminServer(socketPath: home.adminSocket.path, cookiePath: home.adminCookie.path, events: events,
+                                logger: runtime.logger, handler: runtime.adminRouter().handler)
+        let listener = try await runtime.bindListener()
+        let bound = listener.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? runtime.config.listen.description
+        let onReady = self.onReady
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await admin.run(onListening: {
+                        runtime.logger.info("node ready", metadata: ["id": .string(runtime.identity.description), "listen": .string(bound)])
+                        onReady(bound)
+                    })
+                }
+                group.addTask { await OutboxWorker(runtime: runtime).run() }
+                group.addTask { try await gracefulShutdown() }
+                // The first task to end (shutdown requested, or the admin server failing to start) ends the node.
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch is CancellationError {
+            // Cancelled by the service group: a normal stop.
+        } catch {
+            try? await listener.close()
+            throw error
+        }
+        runtime.logger.info("shutting down")
+        try? await listener.close()
+        for session in runtime.sessions.all { session.close() }
+        for session in runtime.sessions.all { try? await session.channel.closeFuture.get() }
+    }
+}

@@ -1,0 +1,109 @@
+import Logging
+import VouchAdmin
+import VouchProtocol
+import VouchStore
+
+/// Delivers the outbox (Protocol/transport.md §Outbox): each due message is sent on the peer's
+/// session (dialing if needed) and removed only when the peer acks it. A failure schedules the
+/// next attempt by `RetrySchedule`; a message past its expiry is dropped with an event; an
+/// error reply that retrying cannot fix drops it at once.
+struct OutboxWorker: Sendable {
+    let runtime: NodeRuntime
+
+    /// The longest the worker sleeps, so expiry is noticed without a wakeup.
+    static let maximumSleep: Duration = .seconds(5)
+
+    /// Error codes a retry cannot cure: the same bytes would be refused again.
+    static let permanentErrors: Set<WireErrorCode> = [.malformed, .tooLarge, .unknownType, .unsupportedVersion,
+                                                      .wrongRecipient, .expired, .invalidBody]
+
+    func run() async {
+        let log = runtime.logger
+        while !Task.isCancelled {
+            do {
+                let now = Clock.nowMilliseconds()
+                for entry in try runtime.database.expireOutbox(nowMilliseconds: now) {
+                    log.notice("outbox message expired undelivered", metadata: ["message": .string(entry.messageID.description),
+                                                                                "peer": .string(entry.peer.shortForm)])
+                    runtime.publish("outbox.expired", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                                                      "type": .string(entry.type.rawValue)])
+                }
+                try runtime.database.pruneReceivedMessages(nowMilliseconds: now)
+                let due = try runtime.database.dueOutbox(nowMilliseconds: now)
+                let byPeer = Dictionary(grouping: due, by: \.peer)
+                await withTaskGroup(of: Void.self) { group in
+                    for (_, entries) in byPeer {
+                        group.addTask {
+                            for entry in entries where !Task.isCancelled { await attempt(entry) }
+                        }
+                    }
+                }
+                let next = try runtime.database.nextOutboxAttempt()
+                let wait = next.map { Duration.milliseconds(Int64(max(0, Int64($0) - Int64(Clock.nowMilliseconds())))) } ?? Self.maximumSleep
+                await runtime.outboxWakeup.wait(timeout: min(wait, Self.maximumSleep))
+            } catch {
+                log.error("outbox pass failed", metadata: ["error": .string("\(error)")])
+                await runtime.outboxWakeup.wait(timeout: Self.maximumSleep)
+            }
+        }
+    }
+
+    private func attempt(_ entry: OutboxEntry) async {
+        let attempts = entry.attempts + 1
+        do {
+            guard let peer = try runtime.database.peer(entry.peer) else {
+                throw SessionError(kind: .closed, message: "no address known for \(entry.peer.shortForm)")
+            }
+            let session = try await runtime.connect(to: NodeAddress(id: peer.id, endpoint: peer.endpoint))
+            let reply = try await session.request(try entry.message(), timeout: runtime.limits.requestTimeout.timeAmount)
+            switch reply.knownType {
+            case .ack?:
+                try runtime.database.removeFromOutbox(entry.messageID)
+                runtime.logger.info("outbox message delivered", metadata: ["message": .string(entry.messageID.description),
+                                                                           "peer": .string(entry.peer.shortForm), "attempts": .stringConvertible(attempts)])
+                runtime.publish("outbox.delivered", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                                                    "type": .string(entry.type.rawValue), "attempts": .int(Int64(attempts))])
+                return
+            case .error?:
+                let body = try WireErrorBody(reply.body)
+                if Self.permanentErrors.contains(body.code) {
+                    try runtime.database.removeFromOutbox(entry.messageID)
+                    runtime.logger.warning("peer refused an outbox message; dropped", metadata: [
+                        "message": .string(entry.messageID.description), "code": .string(body.code.rawValue), "reason": .string(body.message)])
+                    runtime.publish("outbox.failed", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                                                     "code": .string(body.code.rawValue), "reason": .string(body.message)])
+                    return
+                }
+                throw SessionError(kind: .closed, message: "peer answered \(body.code): \(body.message)")
+            default:
+                throw SessionError(kind: .closed, message: "peer answered with \(reply.type) instead of ack")
+            }
+        } catch {
+            let delay = RetrySchedule.delay(afterAttempts: attempts, jitter: Double.random(in: 0..<1))
+            let next = Clock.nowMilliseconds() + UInt64(delay.milliseconds)
+            runtime.logger.info("outbox delivery failed; will retry", metadata: [
+                "message": .string(entry.messageID.description), "peer": .string(entry.peer.shortForm),
+                "attempts": .stringConvertible(attempts), "retry.in.ms": .stringConvertible(delay.milliseconds), "error": .string("\(error)")])
+            do {
+                try runtime.database.recordAttempt(entry.messageID, attempts: attempts, nextAttemptAt: next, error: "\(error)")
+            } catch {
+                runtime.logger.error("cannot record an outbox attempt", metadata: ["error": .string("\(error)")])
+            }
+        }
+    }
+}
+
+extension NodeRuntime {
+    /// A peer is reachable now: whatever waits for it in the outbox is due at once.
+    func peerConnected(_ peer: NodeID) {
+        Task { [self] in
+            do {
+                try database.makeOutboxDueNow(for: peer, nowMilliseconds: Clock.nowMilliseconds())
+                try database.markPeerSeen(peer, nowMilliseconds: Clock.nowMilliseconds())
+            } catch {
+                logger.error("cannot update the outbox for a connected peer", metadata: ["error": .string("\(error)")])
+            }
+            outboxWakeup.signal()
+        }
+    }
+}

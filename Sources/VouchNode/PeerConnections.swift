@@ -1,0 +1,52 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+public import VouchProtocol
+import VouchTLS
+
+extension NodeRuntime {
+    /// Builds the pipeline every Vouch connection has: TLS, framing, the session handler.
+    func configurePipeline(_ channel: any Channel, role: VouchTLSHandler.Role, direction: SessionDirection,
+                           remoteAddress: String) throws -> EventLoopFuture<PeerSession> {
+        let established = channel.eventLoop.makePromise(of: PeerSession.self)
+        var tlsLogger = logger
+        tlsLogger[metadataKey: "peer.address"] = .string(remoteAddress)
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(VouchTLSHandler(role: role, configuration: tls,
+                                            handshakeTimeout: limits.handshakeTimeout.timeAmount, logger: tlsLogger))
+        try sync.addHandler(ByteToMessageHandler(WireFrameDecoder(maximumFrameSize: limits.maximumFrameSize)))
+        try sync.addHandler(MessageToByteHandler(WireFrameEncoder()))
+        try sync.addHandler(PeerSessionHandler(runtime: self, direction: direction, remoteAddress: remoteAddress,
+                                               established: established))
+        return established.futureResult
+    }
+
+    /// The session with `address.id`: the live one, or a new one dialed at `address.endpoint`
+    /// that must prove it holds `address.id`'s key.
+    public func connect(to address: NodeAddress) async throws -> PeerSession {
+        if let existing = sessions.session(for: address.id), existing.channel.isActive { return existing }
+        let remote = address.endpoint.description
+        let established = EstablishedBox()
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(limits.handshakeTimeout.timeAmount)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let future = try self.configurePipeline(
+                        channel, role: .client(expectedPeerKey: address.id.publicKey), direction: .outbound, remoteAddress: remote)
+                    established.value.withLock { $0 = future }
+                }
+            }
+        _ = try await bootstrap.connect(host: address.endpoint.host, port: Int(address.endpoint.port)).get()
+        guard let future = established.value.withLock({ $0 }) else {
+            throw SessionError(kind: .closed, message: "the connection to \(remote) was not set up")
+        }
+        return try await future.get()
+    }
+}
+
+/// Carries the session future out of the channel initializer.
+private final class EstablishedBox: Sendable {
+    let value = Mutex<EventLoopFuture<PeerSession>?>(nil)
+}

@@ -1,0 +1,40 @@
+import Logging
+public import NIOCore
+import NIOPosix
+import Synchronization
+import VouchStore
+import VouchProtocol
+import VouchTLS
+
+extension NodeRuntime {
+    /// Binds the peer listener. Each connection first passes `ConnectionAdmission` (inbound,
+    /// per-address and handshake limits); a refused one is closed before any TLS byte is read.
+    public func bindListener() async throws -> any Channel {
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 1024)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                let address = channel.remoteAddress?.ipAddress ?? "unknown"
+                let verdict = admission.withLock { $0.connectionOpened(from: address) }
+                if case .refuse(let reason) = verdict {
+                    logger.warning("refused a connection", metadata: ["peer.address": .string(address), "reason": .string(reason)])
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    let established = try self.configurePipeline(channel, role: .server, direction: .inbound, remoteAddress: address)
+                    let handshakeDone = established.map { _ in () }.recover { _ in () }
+                    handshakeDone.whenComplete { _ in self.admission.withLock { $0.handshakeFinished() } }
+                    channel.closeFuture.whenComplete { _ in
+                        handshakeDone.whenComplete { _ in
+                            self.admission.withLock { $0.closed(from: address, handshakeDone: true) }
+                        }
+                    }
+                }
+            }
+        let listen = config.listen
+        let channel = try await bootstrap.bind(host: listen.host, port: Int(listen.port)).get()
+        logger.info("listening for peers", metadata: ["address": .string("\(channel.localAddress.map { "\($0)" } ?? listen.description)")])
+        return channel
+    }
+}
