@@ -124,7 +124,19 @@ let package = Package(
         ),
         .testTarget(
             name: "VouchNodeTests",
-            dependencies: ["VouchNode", "VouchProtocol", "VouchCrypto", "VouchTLS"],
+            dependencies: [
+                "VouchNode", "VouchProtocol", "VouchCrypto", "VouchTLS", "VouchStore", "VouchAdmin",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // End-to-end: real `vouch run` processes with their own homes, driven through the CLI only.
+        .testTarget(
+            name: "VouchDaemonTests",
+            dependencies: ["VouchProtocol", "VouchCrypto"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore"], swiftSettings: swiftSettings),

@@ -4,6 +4,7 @@ import VouchCrypto
 import VouchProtocol
 import VouchStore
 import VouchAdmin
+import VouchNode
 
 /// The exit statuses of `vouch` (Docs/cli.md §Exit status), after BSD sysexits where one fits,
 /// so scripts can tell "fix your input" from "nothing is there" from "try again later".
@@ -56,6 +57,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             }
         case let e as CLIError:
             return e.status
+        case is ListenError:
+            return .config
         case let e as AdminError:
             switch e.code.rawValue {
             case "daemon-not-running": return .unavailable
@@ -79,6 +82,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         case let e as CryptoError: e.code.description
         case let e as StoreError: e.code.description
         case let e as CLIError: e.code
+        case is ListenError: "listen-failed"
         case let e as AdminError: e.code.rawValue
         default: "internal"
         }

@@ -46,6 +46,11 @@ struct RunCommand: AsyncParsableCommand {
             }
             let logger = Logger(label: "vouch")
             let node = try NodeContext.open(global.nodeHome)
+            // A second daemon on the same home would fight over the database and the socket.
+            if let client = try? await AdminClient.connect(socketPath: node.home.adminSocket.path, cookiePath: node.home.adminCookie.path) {
+                client.close()
+                throw CLIError(.alreadyExists, code: "already-running", "a node is already running on \(node.home.path)")
+            }
             var config = try NodeConfig.load(from: node.home)
             if let listen { config.listen = try Endpoint(parsing: listen) }
             let key = try node.loadKey(passphrase)

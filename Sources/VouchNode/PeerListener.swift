@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 public import NIOCore
 import NIOPosix
@@ -33,8 +34,19 @@ extension NodeRuntime {
                 }
             }
         let listen = config.listen
-        let channel = try await bootstrap.bind(host: listen.host, port: Int(listen.port)).get()
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: listen.host, port: Int(listen.port)).get()
+        } catch let error as IOError {
+            throw ListenError(message: "cannot listen on \(listen): \(String(cString: strerror(error.errnoCode)))")
+        }
         logger.info("listening for peers", metadata: ["address": .string("\(channel.localAddress.map { "\($0)" } ?? listen.description)")])
         return channel
     }
+}
+
+/// The peer listener could not be opened (address in use, not permitted).
+public struct ListenError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

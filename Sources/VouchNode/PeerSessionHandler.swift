@@ -24,6 +24,8 @@ final class PeerSessionHandler: ChannelInboundHandler {
     private var lastReceived = NIODeadline.now()
     private var keepaliveTask: RepeatedTask?
     private var context: ChannelHandlerContext?
+    /// Why the connection failed, given to requests still waiting when it closes.
+    private var failure: (any Error)?
     /// Completed once the session is registered (or failed if the connection ends first).
     private let established: EventLoopPromise<PeerSession>
     private var settled = false
@@ -131,7 +133,7 @@ final class PeerSessionHandler: ChannelInboundHandler {
         keepaliveTask?.cancel()
         for (_, waiting) in pending {
             waiting.timer.cancel()
-            waiting.promise.fail(SessionError(kind: .closed, message: "the session closed before the reply arrived"))
+            waiting.promise.fail(failure ?? SessionError(kind: .closed, message: "the session closed before the reply arrived"))
         }
         pending.removeAll()
         if let session {
@@ -146,6 +148,7 @@ final class PeerSessionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if failure == nil { failure = error }
         switch error {
         case let tls as TLSError:
             logger.notice("TLS failure", metadata: ["code": .string(tls.code.description), "error": .string(tls.message)])

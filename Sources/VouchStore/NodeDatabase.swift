@@ -19,6 +19,9 @@ public final class NodeDatabase: Sendable {
         do {
             let isNew = !FileManager.default.fileExists(atPath: home.databaseFile.path)
             pool = try DatabasePool(path: home.databaseFile.path, configuration: configuration)
+            // GRDB sets `synchronous = NORMAL` on the writer when it turns WAL on, after
+            // `prepareDatabase` ran: set FULL again on the one connection that writes.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             if isNew { chmod(home.databaseFile.path, 0o600) }
             try Migrations.migrator.migrate(pool)
         } catch let error as DatabaseError {

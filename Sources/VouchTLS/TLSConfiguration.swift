@@ -25,7 +25,27 @@ public final class TLSConfiguration: @unchecked Sendable {
     public let certificate: SelfSignedCertificate
 
     /// Builds the context for `privateKey`, presenting `certificate`, which must hold the same key.
-    public init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate) throws {
+    public convenience init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate) throws {
+        try self.init(privateKey: privateKey, certificate: certificate, presentsIdentity: true)
+    }
+
+    /// Builds the context with a fresh self-signed certificate for `privateKey`.
+    public convenience init(privateKey: Ed25519PrivateKey) throws {
+        try self.init(privateKey: privateKey, certificate: SelfSignedCertificate(key: privateKey, commonName: "vouch"))
+    }
+
+    /// A context that loads no certificate or key, so as a client it answers the server's
+    /// certificate request with an empty Certificate message. No Vouch node does that; it
+    /// exists so tests can show that a server refuses such a client and how the client learns it.
+    package static func presentingNoCertificateForTesting(privateKey: Ed25519PrivateKey) throws -> TLSConfiguration {
+        try TLSConfiguration(
+            privateKey: privateKey,
+            certificate: SelfSignedCertificate(key: privateKey, commonName: "vouch"),
+            presentsIdentity: false
+        )
+    }
+
+    private init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate, presentsIdentity: Bool) throws {
         let certificateKey: Ed25519PublicKey
         do {
             certificateKey = try SelfSignedCertificate.ed25519PublicKey(fromDER: certificate.der)
@@ -52,15 +72,17 @@ public final class TLSConfiguration: @unchecked Sendable {
         try check(vouch_SSL_CTX_set1_sigalgs_list(context, "ed25519") == 1, "restricting signature algorithms")
         try check(vouch_SSL_CTX_set1_client_sigalgs_list(context, "ed25519") == 1, "restricting client signature algorithms")
 
-        let x509: OpaquePointer? = certificate.der.withUnsafeBufferPointer { buffer in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_X509(nil, &cursor, buffer.count)
+        if presentsIdentity {
+            let x509: OpaquePointer? = certificate.der.withUnsafeBufferPointer { buffer in
+                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                return d2i_X509(nil, &cursor, buffer.count)
+            }
+            try check(x509 != nil, "parsing the certificate")
+            defer { X509_free(x509) }
+            try check(SSL_CTX_use_certificate(context, x509) == 1, "SSL_CTX_use_certificate")
+            try check(SSL_CTX_use_PrivateKey(context, privateKey.evpKey) == 1, "SSL_CTX_use_PrivateKey")
+            try check(SSL_CTX_check_private_key(context) == 1, "SSL_CTX_check_private_key")
         }
-        try check(x509 != nil, "parsing the certificate")
-        defer { X509_free(x509) }
-        try check(SSL_CTX_use_certificate(context, x509) == 1, "SSL_CTX_use_certificate")
-        try check(SSL_CTX_use_PrivateKey(context, privateKey.evpKey) == 1, "SSL_CTX_use_PrivateKey")
-        try check(SSL_CTX_check_private_key(context) == 1, "SSL_CTX_check_private_key")
 
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verifyPeerCertificateCallback)
         // Client side: offer vouch/1 (note: this function returns 0 on success).
@@ -76,11 +98,6 @@ public final class TLSConfiguration: @unchecked Sendable {
         _ = vouch_SSL_CTX_set_session_cache_mode(context, Int(SSL_SESS_CACHE_OFF))
         try check(vouch_SSL_CTX_disable_tickets(context) == 1, "disabling session tickets")
         SSL_CTX_set_options(context, vouch_SSL_OP_NO_TICKET() | vouch_SSL_OP_NO_RENEGOTIATION())
-    }
-
-    /// Builds the context with a fresh self-signed certificate for `privateKey`.
-    public convenience init(privateKey: Ed25519PrivateKey) throws {
-        try self.init(privateKey: privateKey, certificate: SelfSignedCertificate(key: privateKey, commonName: "vouch"))
     }
 
     deinit { SSL_CTX_free(context) }
