@@ -45,10 +45,11 @@ public enum ProfileLink {
         try ProfileText.validate(link, label: "link", maximumBytes: maximumBytes, allowsNewlines: false)
         // RFC 3986 scheme: a letter, then letters, digits, "+", "-", ".". Whitespace is checked
         // per scalar: a Character can hide a space behind a "prepend" scalar such as U+0600.
-        guard let colon = link.firstIndex(of: ":"), link.startIndex != colon,
-              link.unicodeScalars.first.map({ $0.isASCII && $0.properties.isAlphabetic }) == true,
-              link[..<colon].unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || "0123456789+-.".unicodeScalars.contains($0)) }),
-              !link.unicodeScalars.contains(where: \.properties.isWhitespace) else {
+        let scalars = link.unicodeScalars
+        guard let colon = scalars.firstIndex(of: ":"),
+              scalars.first.map({ $0.isASCII && $0.properties.isAlphabetic }) == true,
+              scalars[..<colon].allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || "0123456789+-.".unicodeScalars.contains($0)) }),
+              !scalars.contains(where: \.properties.isWhitespace) else {
             throw ProtocolError(.invalidValue, "link \"\(link)\" is not an absolute URL (such as https://example.org/me)")
         }
     }

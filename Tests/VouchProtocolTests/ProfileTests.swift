@@ -61,7 +61,9 @@ struct ProfileTests {
     // MARK: Links
 
     static let goodLinks = ["https://example.org/ada", "mailto:ada@example.org", "did:web:example.org", "HTTPS://EXAMPLE.ORG",
-                            "a+b-c.d:rest", "https://example.org/\u{00E9}t\u{00E9}"]
+                            "a+b-c.d:rest", "https://example.org/\u{00E9}t\u{00E9}", 
+                            // The scheme ends at the first ":" scalar, even one a combining mark follows.
+                            "x:\u{0301}", "a:\u{0301}b:c"]
 
     @Test("absolute URLs are links", arguments: goodLinks)
     func goodLink(link: String) throws {
