@@ -93,7 +93,12 @@ let package = Package(
         .executableTarget(name: "vouch", dependencies: ["VouchCLI"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "VouchBench",
-            dependencies: ["VouchCrypto"],
+            dependencies: [
+                "VouchCrypto", "VouchProtocol", "VouchStore", "VouchTLS", "VouchNode",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "VouchCryptoTests", dependencies: ["VouchCrypto"], swiftSettings: swiftSettings),
