@@ -61,8 +61,9 @@ BIO *vouch_write_private_key_pem(EVP_PKEY *pkey, const unsigned char *pass, size
     if (p8 == NULL) { BIO_free(bio); return NULL; }
     int ok;
     if (has_pass) {
+        /* A NULL salt with a length asks OpenSSL for that many random bytes: 16, not its default 8. */
         X509_SIG *enc = PKCS8_encrypt(-1, EVP_aes_256_cbc(), (const char *)pass, (int)pass_len,
-                                      NULL, 0, iterations, p8);
+                                      NULL, 16, iterations, p8);
         ok = enc != NULL && PEM_write_bio_PKCS8(bio, enc);
         X509_SIG_free(enc);
     } else {
