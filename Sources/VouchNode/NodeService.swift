@@ -42,18 +42,29 @@ public struct NodeService: Service {
                 group.addTask { await OutboxWorker(runtime: runtime).run() }
                 group.addTask { try await gracefulShutdown() }
                 // The first task to end (shutdown requested, or the admin server failing to start) ends the node.
+                defer { group.cancelAll() }
                 try await group.next()
-                group.cancelAll()
+                // Close sessions before cancelling, so a delivery waiting for its ack fails now
+                // (and stays queued) instead of holding the shutdown for a request timeout.
+                await Self.closeNetwork(runtime, listener)
             }
         } catch is CancellationError {
             // Cancelled by the service group: a normal stop.
         } catch {
-            try? await listener.close()
+            await Self.closeNetwork(runtime, listener)
             throw error
         }
-        runtime.logger.info("shutting down")
-        try? await listener.close()
-        for session in runtime.sessions.all { session.close() }
-        for session in runtime.sessions.all { try? await session.channel.closeFuture.get() }
+        await Self.closeNetwork(runtime, listener)
+    }
+
+    /// Stops accepting and closes every session with close_notify. Safe to call more than once.
+    private static func closeNetwork(_ runtime: NodeRuntime, _ listener: any Channel) async {
+        if listener.isActive {
+            runtime.logger.info("shutting down")
+            try? await listener.close()
+        }
+        let sessions = runtime.sessions.all
+        for session in sessions { session.close() }
+        for session in sessions { try? await session.channel.closeFuture.get() }
     }
 }
