@@ -1,0 +1,676 @@
+#!/usr/bin/env python3
+"""Checks every vector in Protocol/vectors against an implementation written from Protocol/*.md alone.
+
+Its own canonical CBOR encoder and decoder, node-ID code, envelope, armor and profile rules;
+the `cryptography` package only for Ed25519. Exits 0 only if every vector agrees.
+
+    python3 -m pip install cryptography
+    python3 Protocol/tools/check_vectors.py [vectors-directory]
+"""
+
+import base64
+import json
+import os
+import sys
+import unicodedata
+
+try:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+except ImportError as error:  # fail loudly: the Swift test requires this to run
+    sys.stderr.write("check_vectors.py needs the 'cryptography' package (python3 -m pip install cryptography): %s\n" % error)
+    sys.exit(2)
+
+
+class Refused(Exception):
+    """Input refused with one of the error codes of Protocol/README.md."""
+
+    def __init__(self, code, message=""):
+        super().__init__("%s: %s" % (code, message))
+        self.code = code
+
+
+# ---------------------------------------------------------------- canonical CBOR (encoding.md)
+
+MAX_DEPTH = 16
+
+
+class Bytes(bytes):
+    """A CBOR byte string (distinct from text, which is str)."""
+
+
+def encode(value):
+    out = bytearray()
+    _encode(value, out)
+    return bytes(out)
+
+
+def _head(major, n, out):
+    if n < 24:
+        out.append(major << 5 | n)
+    elif n < 0x100:
+        out += bytes([major << 5 | 24, n])
+    elif n < 0x10000:
+        out.append(major << 5 | 25)
+        out += n.to_bytes(2, "big")
+    elif n < 0x100000000:
+        out.append(major << 5 | 26)
+        out += n.to_bytes(4, "big")
+    else:
+        out.append(major << 5 | 27)
+        out += n.to_bytes(8, "big")
+
+
+def _encode(value, out):
+    if isinstance(value, bool):
+        out.append(0xF5 if value else 0xF4)
+    elif isinstance(value, int):
+        assert 0 <= value < 2 ** 64
+        _head(0, value, out)
+    elif isinstance(value, (bytes, bytearray)):
+        _head(2, len(value), out)
+        out += value
+    elif isinstance(value, str):
+        raw = value.encode("utf-8")
+        _head(3, len(raw), out)
+        out += raw
+    elif isinstance(value, list):
+        _head(4, len(value), out)
+        for item in value:
+            _encode(item, out)
+    elif isinstance(value, dict):
+        _head(5, len(value), out)
+        for key_bytes, key in sorted((encode(k), k) for k in value):
+            out += key_bytes
+            _encode(value[key], out)
+    else:
+        raise TypeError("not in the CBOR subset: %r" % (value,))
+
+
+def decode(data):
+    reader = _Reader(bytes(data))
+    value = reader.item(0)
+    if reader.offset != len(reader.data):
+        raise Refused("trailing-bytes", "%d bytes after the item" % (len(reader.data) - reader.offset))
+    return value
+
+
+class _Reader:
+    def __init__(self, data):
+        self.data = data
+        self.offset = 0
+
+    def remaining(self):
+        return len(self.data) - self.offset
+
+    def take(self, n):
+        if n > self.remaining():
+            raise Refused("truncated", "need %d bytes at %d" % (n, self.offset))
+        chunk = self.data[self.offset:self.offset + n]
+        self.offset += n
+        return chunk
+
+    def item(self, depth):
+        if depth > MAX_DEPTH:
+            raise Refused("malformed", "nesting deeper than %d" % MAX_DEPTH)
+        if self.remaining() == 0:
+            raise Refused("truncated", "item expected at %d" % self.offset)
+        initial = self.data[self.offset]
+        self.offset += 1
+        major, info = initial >> 5, initial & 0x1F
+        if major == 7:
+            if info == 20:
+                return False
+            if info == 21:
+                return True
+            raise Refused("malformed", "simple value or float")
+        if info in (28, 29, 30):
+            raise Refused("malformed", "reserved additional information")
+        if info == 31:
+            raise Refused("non-canonical", "indefinite length")
+        if info >= 24:
+            size = {24: 1, 25: 2, 26: 4, 27: 8}[info]
+            argument = int.from_bytes(self.take(size), "big")
+            if argument < {24: 24, 25: 0x100, 26: 0x10000, 27: 0x100000000}[info]:
+                raise Refused("non-canonical", "head not in shortest form")
+        else:
+            argument = info
+        if major in (1, 6):
+            raise Refused("malformed", "negative integer or tag")
+        if major == 0:
+            return argument
+        if major == 2:
+            return Bytes(self.take(argument))
+        if major == 3:
+            raw = self.take(argument)
+            try:
+                return raw.decode("utf-8", errors="strict")
+            except UnicodeDecodeError:
+                raise Refused("invalid-text", "text is not UTF-8")
+        if major == 4:
+            if argument > self.remaining():
+                raise Refused("truncated", "array count exceeds input")
+            return [self.item(depth + 1) for _ in range(argument)]
+        # major 5
+        if argument > self.remaining() // 2:
+            raise Refused("truncated", "map count exceeds input")
+        result = {}
+        normalized = set()
+        previous = None
+        for _ in range(argument):
+            start = self.offset
+            key = self.item(depth + 1)
+            if not isinstance(key, str):
+                raise Refused("malformed", "map key is not text")
+            key_bytes = self.data[start:self.offset]
+            if previous is not None and key_bytes <= previous:
+                raise Refused("non-canonical", "duplicate or unsorted map key")
+            previous = key_bytes
+            nfc = unicodedata.normalize("NFC", key)
+            if nfc in normalized:
+                raise Refused("non-canonical", "canonically equivalent map keys")
+            normalized.add(nfc)
+            result[key] = self.item(depth + 1)
+        return result
+
+
+def from_typed(typed):
+    """The typed JSON of cbor.json to a Python value."""
+    (kind, value), = typed.items()
+    if kind == "uint":
+        return int(value)
+    if kind == "bytes":
+        return Bytes(bytes.fromhex(value))
+    if kind == "text":
+        return value
+    if kind == "bool":
+        return bool(value)
+    if kind == "array":
+        return [from_typed(v) for v in value]
+    if kind == "map":
+        return {k: from_typed(v) for k, v in value.items()}
+    raise ValueError(kind)
+
+
+def same(a, b):
+    """Equality that keeps bytes, text, integers and booleans apart."""
+    if type(a) is not type(b) and not (isinstance(a, bytes) and isinstance(b, bytes)):
+        return False
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b
+
+
+# ---------------------------------------------------------------- identity (identity.md)
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+P = 2 ** 255 - 19
+L = 2 ** 252 + 27742317777372353535851937790883648493
+SMALL_ORDER_Y = {int.from_bytes(bytes.fromhex(h), "little") for h in (
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+)}
+
+
+def key_policy(raw):
+    assert len(raw) == 32
+    y = int.from_bytes(raw, "little") & ((1 << 255) - 1)
+    if y >= P:
+        raise Refused("weak-key", "non-canonical y")
+    if y in SMALL_ORDER_Y:
+        raise Refused("weak-key", "small order")
+
+
+def luhn32(chars):
+    factor, total = 2, 0
+    for c in reversed(chars):
+        addend = factor * ALPHABET.index(c)
+        total += addend // 32 + addend % 32
+        factor = 1 if factor == 2 else 2
+    return ALPHABET[(32 - total % 32) % 32]
+
+
+def base32(raw):
+    bits = "".join(format(b, "08b") for b in raw)
+    bits += "0" * (-len(bits) % 5)
+    return "".join(ALPHABET[int(bits[i:i + 5], 2)] for i in range(0, len(bits), 5))
+
+
+def node_id(raw):
+    chars = base32(raw)
+    assert len(chars) == 52
+    full = "".join(chars[i:i + 13] + luhn32(chars[i:i + 13]) for i in range(0, 52, 13))
+    return "-".join(full[i:i + 7] for i in range(0, 56, 7))
+
+
+def parse_node_id(text):
+    chars = []
+    for position, c in enumerate(text, start=1):
+        if c in "- \t":
+            continue
+        if "a" <= c <= "z":
+            c = c.upper()
+        c = {"0": "O", "1": "I", "8": "B"}.get(c, c)
+        if c not in ALPHABET:
+            raise Refused("invalid-node-id", "character %d (%r)" % (position, c))
+        chars.append(c)
+    if not chars:
+        raise Refused("invalid-node-id", "empty")
+    if len(chars) != 56:
+        raise Refused("invalid-node-id", "%d characters" % len(chars))
+    data = ""
+    for part in range(4):
+        piece = chars[part * 14:part * 14 + 13]
+        if luhn32(piece) != chars[part * 14 + 13]:
+            raise Refused("invalid-node-id", "check character of part %d" % (part + 1))
+        data += "".join(piece)
+    bits = "".join(format(ALPHABET.index(c), "05b") for c in data)
+    if bits[256:] != "0000":
+        raise Refused("invalid-node-id", "pad bits")
+    raw = int(bits[:256], 2).to_bytes(32, "big")
+    key_policy(raw)
+    return raw
+
+
+def public_key_of(seed):
+    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def ed25519_verify(raw_key, signature, message):
+    # The spec requires S < L; OpenSSL (under cryptography) checks it too, this makes it explicit.
+    if int.from_bytes(signature[32:], "little") >= L:
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(raw_key).verify(signature, message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- envelope (envelope.md)
+
+CONTEXT = "vouch signed document v1"
+MAX_ENVELOPE = 65536
+MAX_ARMOR = MAX_ENVELOPE * 4 // 3 + 4096
+REGISTRY = {"vouch.profile": {1}}
+HEADER = "-----BEGIN VOUCH SIGNED DOCUMENT-----"
+FOOTER = "-----END VOUCH SIGNED DOCUMENT-----"
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def signature_input(type_name, fmt, signer, payload):
+    return encode([CONTEXT, type_name, fmt, Bytes(signer), Bytes(payload)])
+
+
+def verify_envelope(data):
+    if len(data) > MAX_ENVELOPE:
+        raise Refused("too-large")
+    item = decode(data)
+    if not isinstance(item, list) or len(item) != 5:
+        raise Refused("malformed", "not a five-item array")
+    type_name, fmt, signer, payload, signature = item
+    if not (isinstance(type_name, str) and isinstance(fmt, int) and not isinstance(fmt, bool)
+            and isinstance(signer, bytes) and isinstance(payload, bytes) and isinstance(signature, bytes)):
+        raise Refused("malformed", "item types")
+    if len(signer) != 32 or len(signature) != 64:
+        raise Refused("malformed", "signer or signature length")
+    key_policy(signer)
+    if not ed25519_verify(signer, signature, signature_input(type_name, fmt, signer, payload)):
+        raise Refused("bad-signature")
+    return type_name, fmt, bytes(signer), bytes(payload), bytes(signature)
+
+
+def document_type(type_name, fmt):
+    if type_name not in REGISTRY:
+        raise Refused("unknown-document-type")
+    if fmt not in REGISTRY[type_name]:
+        raise Refused("unsupported-version")
+
+
+def armor(data):
+    body = base64.b64encode(data).decode("ascii")
+    lines = [HEADER] + [body[i:i + 64] for i in range(0, len(body), 64)] + [FOOTER]
+    return "\n".join(lines) + "\n"
+
+
+def strict_base64(text):
+    if len(text) % 4 != 0 or any(c not in B64 + "=" for c in text):
+        raise Refused("invalid-armor", "base64 characters or length")
+    stripped = text[:-2] if text.endswith("==") else text[:-1] if text.endswith("=") else text
+    if "=" in stripped:
+        raise Refused("invalid-armor", "misplaced padding")
+    value = 0
+    for c in stripped:
+        value = value << 6 | B64.index(c)
+    spare = len(stripped) * 6 % 8
+    if value & ((1 << spare) - 1):
+        raise Refused("invalid-armor", "non-zero pad bits")
+    return (value >> spare).to_bytes(len(stripped) * 6 // 8, "big")
+
+
+def dearmor(data):
+    if len(data) > MAX_ARMOR:
+        raise Refused("too-large")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused("invalid-armor", "not UTF-8")
+    if not text.endswith("\n") or "\r" in text:
+        raise Refused("invalid-armor", "line ends")
+    lines = text.split("\n")[:-1]
+    if len(lines) < 3 or lines[0] != HEADER or lines[-1] != FOOTER:
+        raise Refused("invalid-armor", "header or footer")
+    body = lines[1:-1]
+    for index, line in enumerate(body):
+        if index < len(body) - 1 and len(line) != 64 or index == len(body) - 1 and not 1 <= len(line) <= 64:
+            raise Refused("invalid-armor", "line length")
+    return strict_base64("".join(body))
+
+
+# ---------------------------------------------------------------- profile (profile.md)
+
+FIELD_LIMITS = {"name": 128, "headline": 256, "organization": 128, "role": 128, "location": 128, "summary": 2048}
+LINK_LIMIT, MAX_LINKS, MAX_ENDPOINTS, ENDPOINT_LIMIT = 512, 10, 8, 262
+AUDIENCES = ("everyone", "connections")
+WHITE_SPACE = set(map(chr, [*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+                            0x2028, 0x2029, 0x202F, 0x205F, 0x3000]))
+ASCII_LETTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+ASCII_DIGITS = set("0123456789")
+
+
+def text_rule(value, limit, newlines):
+    if value == "":
+        raise Refused("invalid-value", "empty")
+    if len(value.encode("utf-8")) > limit:
+        raise Refused("field-too-long")
+    for c in value:
+        if unicodedata.category(c) == "Cc" and not (newlines and c == "\n"):
+            raise Refused("invalid-text", "control character U+%04X" % ord(c))
+
+
+def check_link(link):
+    text_rule(link, LINK_LIMIT, False)
+    scheme, colon, _ = link.partition(":")
+    if (not colon or not scheme or scheme[0] not in ASCII_LETTERS
+            or any(c not in ASCII_LETTERS | ASCII_DIGITS | set("+-.") for c in scheme)
+            or any(c in WHITE_SPACE for c in link)):
+        raise Refused("invalid-value", "not an absolute URL")
+
+
+def parse_endpoint(text):
+    """Returns (host, port)."""
+    if len(text.encode("utf-8")) > ENDPOINT_LIMIT:
+        raise Refused("field-too-long")
+    if text.startswith("["):
+        close = text.find("]")
+        if close < 0 or text[close + 1:close + 2] != ":":
+            raise Refused("invalid-value", "[v6]:port")
+        host, port = text[1:close], text[close + 2:]
+        if ":" not in host or any(c not in set("0123456789abcdefABCDEF:.") for c in host):
+            raise Refused("invalid-value", "v6 host")
+    else:
+        host, colon, port = text.rpartition(":")
+        if not colon:
+            raise Refused("invalid-value", "no port")
+        labels = host.split(".")
+        if not host or len(host.encode("utf-8")) > 253 or not all(
+                1 <= len(label) <= 63 and label[0] != "-" and label[-1] != "-"
+                and all(c in ASCII_LETTERS | ASCII_DIGITS | {"-"} for c in label) for label in labels):
+            raise Refused("invalid-value", "host")
+    if not port or any(c not in ASCII_DIGITS for c in port) or port[0] == "0" or int(port) > 65535:
+        raise Refused("invalid-value", "port")
+    return host, int(port)
+
+
+def print_endpoint(host, port):
+    return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
+
+
+def read_profile(payload):
+    top = decode(payload)
+    if not isinstance(top, dict):
+        raise Refused("wrong-type", "payload")
+    top = dict(top)
+
+    def take(mapping, key, kind):
+        if key not in mapping:
+            raise Refused("missing-field", key)
+        value = mapping.pop(key)
+        ok = {"uint": isinstance(value, int) and not isinstance(value, bool), "text": isinstance(value, str),
+              "map": isinstance(value, dict), "array": isinstance(value, list)}[kind]
+        if not ok:
+            raise Refused("wrong-type", key)
+        return value
+
+    version = take(top, "version", "uint")
+    if version < 1:
+        raise Refused("invalid-value", "version")
+    updated = take(top, "updated", "uint")
+    audience = take(top, "audience", "text")
+    if audience not in AUDIENCES:
+        raise Refused("invalid-value", "audience")
+    fields = dict(take(top, "fields", "map"))
+    result_fields = {}
+    for name, limit in FIELD_LIMITS.items():
+        if name in fields:
+            value = fields.pop(name)
+            if not isinstance(value, str):
+                raise Refused("wrong-type", name)
+            text_rule(value, limit, name == "summary")
+            result_fields[name] = value
+    if fields:
+        raise Refused("unknown-field", sorted(fields)[0])
+    links = take(top, "links", "array")
+    if any(not isinstance(link, str) for link in links):
+        raise Refused("wrong-type", "links")
+    endpoints = take(top, "endpoints", "array")
+    if any(not isinstance(e, str) for e in endpoints):
+        raise Refused("wrong-type", "endpoints")
+    for e in endpoints:
+        if print_endpoint(*parse_endpoint(e)) != e:
+            raise Refused("non-canonical", e)
+    if top:
+        raise Refused("unknown-field", sorted(top)[0])
+    if len(links) > MAX_LINKS:
+        raise Refused("invalid-value", "links")
+    for link in links:
+        check_link(link)
+    if len(endpoints) > MAX_ENDPOINTS:
+        raise Refused("invalid-value", "endpoints")
+    return {"version": version, "updated": updated, "audience": audience, "fields": result_fields,
+            "links": links, "endpoints": endpoints}
+
+
+def view_payload(profile, audience):
+    def visible(field_audience):
+        return field_audience == "everyone" or audience == "connections"
+    return encode({
+        "version": profile["version"], "updated": profile["updated"], "audience": audience,
+        "fields": {name: entry["value"] for name, entry in profile["fields"].items() if visible(entry["audience"])},
+        "links": list(profile["links"]) if visible(profile["links_audience"]) else [],
+        "endpoints": list(profile["endpoints"]),
+    })
+
+
+def version_decision(current, incoming):
+    if current is None:
+        return "accept"
+    if incoming["version"] > current["version"]:
+        return "accept"
+    if incoming["version"] < current["version"]:
+        return "ignore-older"
+    return "ignore-duplicate" if incoming["payload"] == current["payload"] else "conflict"
+
+
+# ---------------------------------------------------------------- the checks
+
+class Checker:
+    def __init__(self):
+        self.passed = 0
+        self.failures = []
+        self.counts = {}
+
+    def check(self, group, name, condition, detail=""):
+        self.counts[group] = self.counts.get(group, 0) + 1
+        if condition:
+            self.passed += 1
+        else:
+            self.failures.append("%s: %s %s" % (group, name, detail))
+
+    def outcome(self, body):
+        try:
+            body()
+            return "ok"
+        except Refused as refusal:
+            return refusal.code
+
+    def expect_code(self, group, name, expected, body):
+        actual = self.outcome(body)
+        self.check(group, name, actual == expected, "(expected %s, got %s)" % (expected, actual))
+
+
+def check_cbor(c, vectors):
+    c.check("cbor", "maximum_depth", vectors["maximum_depth"] == MAX_DEPTH)
+    for v in vectors["valid"]:
+        data = bytes.fromhex(v["hex"])
+        value = from_typed(v["value"])
+        c.check("cbor", "encode %s" % v["hex"][:40], encode(value) == data, "got %s" % encode(value).hex()[:80])
+        try:
+            decoded = decode(data)
+            c.check("cbor", "decode %s" % v["hex"][:40], same(decoded, value))
+        except Refused as refusal:
+            c.check("cbor", "decode %s" % v["hex"][:40], False, "refused: %s" % refusal)
+    for v in vectors["invalid"]:
+        c.expect_code("cbor", "refuse %s (%s)" % (v["hex"][:40], v["description"]), v["error"],
+                      lambda: decode(bytes.fromhex(v["hex"])))
+
+
+def check_node_ids(c, vectors):
+    c.check("node-id", "alphabet", vectors["alphabet"] == ALPHABET)
+    for v in vectors["valid"]:
+        raw = bytes.fromhex(v["public_key"])
+        c.check("node-id", "public key of seed " + v["seed"][:16], public_key_of(bytes.fromhex(v["seed"])) == raw)
+        c.check("node-id", "human form of " + v["public_key"][:16], node_id(raw) == v["node_id"], node_id(raw))
+        c.check("node-id", "short form of " + v["public_key"][:16], node_id(raw)[:7] == v["short_form"])
+        c.check("node-id", "parse " + v["node_id"], c.outcome(lambda: parse_node_id(v["node_id"])) == "ok"
+                and parse_node_id(v["node_id"]) == raw)
+    for v in vectors["parse"]:
+        try:
+            c.check("node-id", "parse " + v["description"], node_id(parse_node_id(v["input"])) == v["node_id"])
+        except Refused as refusal:
+            c.check("node-id", "parse " + v["description"], False, str(refusal))
+    for v in vectors["invalid"]:
+        c.expect_code("node-id", "refuse " + v["description"], v["error"], lambda: parse_node_id(v["input"]))
+    for v in vectors["luhn"]:
+        c.check("node-id", "luhn " + v["characters"], luhn32(v["characters"]) == v["check"])
+
+
+def check_envelopes(c, vectors):
+    c.check("envelope", "signature_context", vectors["signature_context"] == CONTEXT)
+    c.check("envelope", "maximum_encoded_size", vectors["maximum_encoded_size"] == MAX_ENVELOPE)
+    keys = vectors["keys"]
+    for name, k in keys.items():
+        raw = public_key_of(bytes.fromhex(k["seed"]))
+        c.check("envelope", "key " + name, raw.hex() == k["public_key"] and node_id(raw) == k["node_id"])
+    for v in vectors["valid"]:
+        seed = bytes.fromhex(keys[v["signer"]]["seed"])
+        signer = public_key_of(seed)
+        payload = bytes.fromhex(v["payload_hex"])
+        message = signature_input(v["type"], v["format"], signer, payload)
+        what = v["description"]
+        c.check("envelope", "signature input: " + what, message.hex() == v["signature_input_hex"])
+        signature = Ed25519PrivateKey.from_private_bytes(seed).sign(message)
+        c.check("envelope", "signature: " + what, signature.hex() == v["signature_hex"])
+        envelope = encode([v["type"], v["format"], Bytes(signer), Bytes(payload), Bytes(signature)])
+        c.check("envelope", "envelope bytes: " + what, envelope.hex() == v["envelope_hex"])
+        c.check("envelope", "armor: " + what, armor(envelope) == v["armored"])
+        try:
+            fields = verify_envelope(bytes.fromhex(v["envelope_hex"]))
+            c.check("envelope", "verifies: " + what, fields == (v["type"], v["format"], signer, payload, signature))
+            c.check("envelope", "dearmors: " + what, dearmor(v["armored"].encode("utf-8")) == envelope)
+        except Refused as refusal:
+            c.check("envelope", "verifies: " + what, False, str(refusal))
+        c.expect_code("envelope", "document type: " + what, v["document_type"],
+                      lambda: document_type(v["type"], v["format"]))
+    for v in vectors["invalid"]:
+        if "armored" in v:
+            body = lambda: verify_envelope(dearmor(v["armored"].encode("utf-8")))
+        else:
+            body = lambda: verify_envelope(bytes.fromhex(v["envelope_hex"]))
+        c.expect_code("envelope", "refuse " + v["description"], v["error"], body)
+
+
+def check_profiles(c, vectors):
+    limits = vectors["limits"]
+    c.check("profile", "limits", {k: limits[k] for k in FIELD_LIMITS} == FIELD_LIMITS and limits["link"] == LINK_LIMIT
+            and limits["links"] == MAX_LINKS and limits["endpoints"] == MAX_ENDPOINTS and limits["endpoint"] == ENDPOINT_LIMIT)
+    for v in vectors["views"]:
+        for audience in AUDIENCES:
+            payload = view_payload(v["profile"], audience)
+            c.check("profile", "%s view: %s" % (audience, v["description"]), payload.hex() == v[audience + "_payload_hex"])
+            c.check("profile", "%s view reads: %s" % (audience, v["description"]), c.outcome(lambda: read_profile(payload)) == "ok")
+    for v in vectors["valid"]:
+        try:
+            document = read_profile(bytes.fromhex(v["payload_hex"]))
+            c.check("profile", "read: " + v["description"], document == v["document"], repr(document)[:200])
+        except Refused as refusal:
+            c.check("profile", "read: " + v["description"], False, str(refusal))
+        expected = v["document"]
+        c.check("profile", "write: " + v["description"], encode(expected).hex() == v["payload_hex"])
+    for v in vectors["invalid"]:
+        c.expect_code("profile", "refuse " + v["description"], v["error"], lambda: read_profile(bytes.fromhex(v["payload_hex"])))
+    for v in vectors["endpoints"]["valid"]:
+        try:
+            host, port = parse_endpoint(v["text"])
+            c.check("profile", "endpoint " + v["text"], (host, port) == (v["host"], v["port"])
+                    and print_endpoint(host, port) == v["text"])
+        except Refused as refusal:
+            c.check("profile", "endpoint " + v["text"], False, str(refusal))
+    for v in vectors["endpoints"]["invalid"]:
+        c.expect_code("profile", "refuse endpoint " + v["description"], v["error"], lambda: parse_endpoint(v["text"]))
+    for link in vectors["links"]["valid"]:
+        c.expect_code("profile", "link " + link, "ok", lambda: check_link(link))
+    for v in vectors["links"]["invalid"]:
+        c.expect_code("profile", "refuse link %r" % v["text"], v["error"], lambda: check_link(v["text"]))
+    for v in vectors["version_rule"]:
+        def side(s):
+            return None if s is None else {"version": s["version"], "payload": bytes.fromhex(s["payload_hex"])}
+        current, incoming = side(v["current"]), side(v["incoming"])
+        for s in (current, incoming):
+            if s is not None:
+                c.check("profile", "version rule payload", c.outcome(lambda: read_profile(s["payload"])) == "ok"
+                        and read_profile(s["payload"])["version"] == s["version"])
+        c.check("profile", "version rule %s" % v["decision"], version_decision(current, incoming) == v["decision"])
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    directory = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, os.pardir, "vectors")
+    checks = [("cbor.json", check_cbor), ("node-id.json", check_node_ids),
+              ("envelope.json", check_envelopes), ("profile.json", check_profiles)]
+    c = Checker()
+    for name, check in checks:
+        path = os.path.join(directory, name)
+        try:
+            with open(path, encoding="utf-8") as f:
+                vectors = json.load(f)
+        except OSError as error:
+            c.check(name, "open", False, str(error))
+            continue
+        check(c, vectors)
+    for group, count in c.counts.items():
+        print("%-10s %4d checks" % (group, count))
+    print("%d of %d checks agree with the specification" % (c.passed, c.passed + len(c.failures)))
+    for failure in c.failures:
+        print("FAIL " + failure)
+    return 0 if not c.failures and c.passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
