@@ -112,6 +112,7 @@ extension NodeRuntime {
         let cards = try database.receivedCards().map { card -> JSONValue in
             var object: [String: JSONValue] = [
                 "signer": .string(card.signer.description), "short_id": .string(card.signer.shortForm),
+                "audience": .string(card.audience.rawValue),
                 "version": .int(Int64(card.version)), "received_at": .string(Self.isoTime(card.receivedAt)),
                 "from": .string(card.sender.description),
             ]

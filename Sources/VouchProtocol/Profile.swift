@@ -145,7 +145,9 @@ public struct ProfileDocument: Sendable, Equatable {
     }
 }
 
-/// What to do when a profile arrives for a node whose profile we already hold.
+/// What to do when a profile arrives for a node whose profile we already hold, in the same
+/// audience view (both views of a version share the version number, so callers compare a view
+/// only with the held view of the same audience).
 public enum ProfileVersionRule {
     public enum Decision: Sendable, Equatable {
         case accept

@@ -29,11 +29,21 @@ enum ProfileText {
         guard length <= maximumBytes else {
             throw ProtocolError(.fieldTooLong, "\(label) is \(length) bytes long; the limit is \(maximumBytes)")
         }
-        for scalar in value.unicodeScalars where scalar.properties.generalCategory == .control {
-            if allowsNewlines && scalar == "\n" { continue }
-            throw ProtocolError(.invalidText, "\(label) contains a control character (U+\(String(scalar.value, radix: 16, uppercase: true)))")
+        for scalar in value.unicodeScalars {
+            if scalar.properties.generalCategory == .control && !(allowsNewlines && scalar == "\n") {
+                throw ProtocolError(.invalidText, "\(label) contains a control character (U+\(hex(scalar)))")
+            }
+            if invisibleSpoofers.contains(scalar.value) {
+                throw ProtocolError(.invalidText, "\(label) contains an invisible character that can disguise text (U+\(hex(scalar)))")
+            }
         }
     }
+
+    /// Bidirectional embeddings, overrides and isolates, and zero-width characters that are not
+    /// needed to write any script: they make a name display as something it is not.
+    static let invisibleSpoofers: Set<UInt32> = Set(0x202A...0x202E).union(0x2066...0x2069).union([0x200B, 0x2060, 0xFEFF])
+
+    private static func hex(_ scalar: Unicode.Scalar) -> String { String(scalar.value, radix: 16, uppercase: true) }
 }
 
 /// Links on a profile: absolute URLs such as `https://…` or `mailto:…`.

@@ -26,7 +26,8 @@ public struct IdentityKeyFile: Sendable {
             return try Ed25519PrivateKey(pkcs8PEM: bytes, passphrase: passphrase)
         } catch let error as CryptoError {
             // Name the file: a user with several homes must know which key is at fault.
-            throw CryptoError(error.code, "\(url.path): \(error.message)")
+            // A key of another algorithm in the file is a damaged home, not bad input.
+            throw CryptoError(error.code == .invalidKey ? .keyFileCorrupt : error.code, "\(url.path): \(error.message)")
         }
     }
 }

@@ -14,6 +14,7 @@ public enum DeliveryOutcome: Sendable, Equatable {
 /// A signed profile card another node shared with this one.
 public struct ReceivedCard: Sendable, Equatable {
     public var signer: NodeID
+    public var audience: Audience
     public var version: UInt64
     public var document: [UInt8]
     public var receivedAt: UInt64
@@ -42,13 +43,16 @@ extension NodeDatabase {
     }
 
     /// Stores a verified card delivered by `sender`, once per message, applying the profile
-    /// version rule: an older or conflicting version never replaces the one held.
+    /// version rule against the held card of the same signer and audience: an older or
+    /// conflicting version never replaces the one held.
     public func receiveCard(_ envelope: SignedEnvelope, document: ProfileDocument, from sender: NodeID,
                             message: WireMessage, nowMilliseconds now: UInt64) throws -> (DeliveryOutcome, CardStoreResult?) {
         try receiveOnce(from: sender, message: message, nowMilliseconds: now) { db in
             let signer = Data(envelope.signer.rawRepresentation)
+            let audience = document.audience.rawValue
             var current: (SignedEnvelope, UInt64)?
-            if let row = try Row.fetchOne(db, sql: "SELECT version, document FROM received_card WHERE signer = ?", arguments: [signer]) {
+            if let row = try Row.fetchOne(db, sql: "SELECT version, document FROM received_card WHERE signer = ? AND audience = ?",
+                                          arguments: [signer, audience]) {
                 let bytes: Data = row["document"]
                 current = (try SignedEnvelope(verifying: Array(bytes)), UInt64(row["version"] as Int64))
             }
@@ -56,10 +60,10 @@ extension NodeDatabase {
                                                      incoming: envelope, incomingVersion: document.version)
             guard decision == .accept else { return .kept(decision) }
             try db.execute(sql: """
-                INSERT INTO received_card (signer, version, document, received_at, sender) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(signer) DO UPDATE SET version = excluded.version, document = excluded.document,
+                INSERT INTO received_card (signer, audience, version, document, received_at, sender) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(signer, audience) DO UPDATE SET version = excluded.version, document = excluded.document,
                     received_at = excluded.received_at, sender = excluded.sender
-                """, arguments: [signer, Int64(document.version), Data(envelope.encoded), Int64(now), Data(sender.rawRepresentation)])
+                """, arguments: [signer, audience, Int64(document.version), Data(envelope.encoded), Int64(now), Data(sender.rawRepresentation)])
             return .stored
         }
     }
@@ -69,6 +73,7 @@ extension NodeDatabase {
             try Row.fetchAll(db, sql: "SELECT * FROM received_card ORDER BY received_at DESC").map { row in
                 let signer: Data = row["signer"], sender: Data = row["sender"], document: Data = row["document"]
                 return ReceivedCard(signer: NodeID(publicKey: try .init(rawRepresentation: Array(signer))),
+                                    audience: Audience(rawValue: row["audience"]) ?? .everyone,
                                     version: UInt64(row["version"] as Int64), document: Array(document),
                                     receivedAt: UInt64(row["received_at"] as Int64),
                                     sender: NodeID(publicKey: try .init(rawRepresentation: Array(sender))))

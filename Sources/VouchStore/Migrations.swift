@@ -63,12 +63,16 @@ enum Migrations {
                     PRIMARY KEY (sender, message_id)
                 ) STRICT, WITHOUT ROWID;
                 CREATE INDEX received_message_expiry ON received_message(expires_at);
+                -- One card per signer and audience: both views of a profile share a version, so
+                -- the version rule compares a view only with the held view of the same audience.
                 CREATE TABLE received_card (
-                    signer BLOB PRIMARY KEY CHECK (length(signer) = 32),
+                    signer BLOB NOT NULL CHECK (length(signer) = 32),
+                    audience TEXT NOT NULL CHECK (audience IN ('everyone', 'connections')),
                     version INTEGER NOT NULL,
                     document BLOB NOT NULL,
                     received_at INTEGER NOT NULL,
-                    sender BLOB NOT NULL
+                    sender BLOB NOT NULL,
+                    PRIMARY KEY (signer, audience)
                 ) STRICT;
                 """)
         }

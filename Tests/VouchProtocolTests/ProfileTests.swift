@@ -38,6 +38,22 @@ struct ProfileTests {
         expectProtocolError(.invalidText) { try field.validate("line\r\nbreak") }
     }
 
+    static let invisibleSpoofers: [Unicode.Scalar] = ["\u{202A}", "\u{202B}", "\u{202C}", "\u{202D}", "\u{202E}",
+                                                      "\u{2066}", "\u{2067}", "\u{2068}", "\u{2069}", "\u{200B}", "\u{2060}", "\u{FEFF}"]
+
+    @Test("bidi overrides and zero-width spaces are refused everywhere, joiners and marks are not", arguments: ProfileField.allCases)
+    func invisibleSpoofersRefused(field: ProfileField) throws {
+        for scalar in Self.invisibleSpoofers {
+            let error = expectProtocolError(.invalidText, "U+\(String(scalar.value, radix: 16))") {
+                try field.validate("evil\(Character(scalar))gpj.exe")
+            }
+            #expect(error?.message.contains("U+\(String(scalar.value, radix: 16, uppercase: true))") == true)
+        }
+        // Needed by real scripts and emoji: ZWNJ (Persian), ZWJ (emoji sequences), LRM and RLM.
+        try field.validate("\u{0645}\u{06CC}\u{200C}\u{062E}\u{0648}\u{0627}\u{0647}\u{0645}")
+        try field.validate("\u{1F469}\u{200D}\u{1F4BB} \u{200E}Ada\u{200F}")
+    }
+
     @Test("a newline is allowed in the summary only", arguments: ProfileField.allCases)
     func newlines(field: ProfileField) throws {
         if field == .summary {
