@@ -7,8 +7,10 @@ import VouchStore
 /// session (dialing if needed) and removed only when the peer acks it. A failure schedules the
 /// next attempt by `RetrySchedule`; a message past its expiry is dropped with an event; an
 /// error reply that retrying cannot fix drops it at once.
-struct OutboxWorker: Sendable {
+package struct OutboxWorker: Sendable {
     let runtime: NodeRuntime
+
+    package init(runtime: NodeRuntime) { self.runtime = runtime }
 
     /// The longest the worker sleeps, so expiry is noticed without a wakeup.
     static let maximumSleep: Duration = .seconds(5)
@@ -17,7 +19,7 @@ struct OutboxWorker: Sendable {
     static let permanentErrors: Set<WireErrorCode> = [.malformed, .tooLarge, .unknownType, .unsupportedVersion,
                                                       .wrongRecipient, .expired, .invalidBody]
 
-    func run() async {
+    package func run() async {
         let log = runtime.logger
         while !Task.isCancelled {
             do {

@@ -1,0 +1,82 @@
+import Testing
+import VouchAdmin
+import VouchNode
+import VouchProtocol
+import VouchStore
+
+@Suite("Outbox delivery")
+struct OutboxTests {
+    @Test func retriesWithBackoffThenDeliversOnceThePeerListens() async throws {
+        try await withNodes(2, listening: false, profileName: "Ada Lovelace") { nodes in
+            let (sender, peer) = (nodes[0], nodes[1])
+            let queued = try await sender.runtime.adminRouter().handler(
+                AdminRequest(method: "card.send", params: ["address": .string(peer.address.description)]))
+            let messageID = try #require(queued["message"]?.stringValue)
+            sender.startOutbox()
+
+            try await eventually("a failed attempt is recorded") { try sender.database.outbox().first?.attempts ?? 0 >= 1 }
+            let waiting = try #require(try sender.database.outbox().first)
+            #expect(waiting.messageID.description == messageID)
+            #expect(waiting.lastError != nil, "the failure is kept for `vouch outbox`")
+            #expect(waiting.nextAttemptAt >= waiting.sentAt + 800, "the retry waits at least 1 s − 20 % after a failure")
+            #expect(sender.recorder.events("outbox.delivered").isEmpty)
+
+            try await peer.startListening()
+            try await eventually("the card is delivered", within: .seconds(20)) {
+                !sender.recorder.events("outbox.delivered").isEmpty
+            }
+            let delivered = try #require(sender.recorder.events("outbox.delivered").first)
+            #expect(delivered["message"]?.stringValue == messageID)
+            #expect(delivered["peer"]?.stringValue == peer.id.description)
+            #expect(delivered["attempts"]?.intValue ?? 0 >= 2)
+            #expect(try sender.database.outboxCount() == 0)
+
+            let cards = try peer.database.receivedCards()
+            #expect(cards.count == 1)
+            #expect(cards.first?.signer == sender.id && cards.first?.sender == sender.id)
+            #expect(peer.recorder.events("card.received").count == 1)
+            #expect(sender.recorder.events("outbox.delivered").count == 1)
+        }
+    }
+
+    @Test func aMessageThatExpiresUndeliveredIsRemoved() async throws {
+        try await withNodes(2, listening: false) { nodes in
+            let (sender, absent) = (nodes[0], nodes[1])
+            let now = Wire.now()
+            let entry = OutboxEntry(messageID: .random(), peer: absent.id, type: .card,
+                                    body: CBORValue.map(["document": .bytes([1])]).encoded,
+                                    sentAt: now, expiresAt: now + 300, nextAttemptAt: now)
+            try sender.database.rememberPeer(absent.address, nowMilliseconds: now)
+            try sender.database.enqueue(entry)
+            sender.startOutbox()
+
+            try await eventually("outbox.expired is published") { !sender.recorder.events("outbox.expired").isEmpty }
+            let expired = try #require(sender.recorder.events("outbox.expired").first)
+            #expect(expired["message"]?.stringValue == entry.messageID.description)
+            #expect(expired["peer"]?.stringValue == absent.id.description)
+            #expect(try sender.database.outboxCount() == 0)
+            #expect(sender.recorder.events("outbox.delivered").isEmpty && sender.recorder.events("outbox.failed").isEmpty)
+        }
+    }
+
+    @Test func anInvalidBodyReplyDropsTheMessage() async throws {
+        try await withNodes(2) { nodes in
+            let (sender, peer) = (nodes[0], nodes[1])
+            let now = Wire.now()
+            let entry = OutboxEntry(messageID: .random(), peer: peer.id, type: .card,
+                                    body: CBORValue.map(["document": .bytes([1, 2, 3])]).encoded,
+                                    sentAt: now, expiresAt: now + 3_600_000, nextAttemptAt: now)
+            try sender.database.rememberPeer(peer.address, nowMilliseconds: now)
+            try sender.database.enqueue(entry)
+            sender.startOutbox()
+
+            try await eventually("outbox.failed is published") { !sender.recorder.events("outbox.failed").isEmpty }
+            let failed = try #require(sender.recorder.events("outbox.failed").first)
+            #expect(failed["message"]?.stringValue == entry.messageID.description)
+            #expect(failed["code"]?.stringValue == "invalid-body")
+            #expect(try sender.database.outboxCount() == 0, "a refusal a retry cannot cure drops the message")
+            #expect(try peer.database.receivedCards().isEmpty)
+            #expect(sender.recorder.events("outbox.delivered").isEmpty)
+        }
+    }
+}
