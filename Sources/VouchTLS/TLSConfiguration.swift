@@ -23,6 +23,9 @@ public final class TLSConfiguration: @unchecked Sendable {
     /// Our identity, as presented to peers.
     public let publicKey: Ed25519PublicKey
     public let certificate: SelfSignedCertificate
+    /// Benchmarks only (`toleratingMissingALPNForBenchmarks`): as a server, accept a ClientHello
+    /// with no ALPN extension at all. False for every context a node builds.
+    package let toleratesMissingALPN: Bool
 
     /// Builds the context for `privateKey`, presenting `certificate`, which must hold the same key.
     public convenience init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate) throws {
@@ -45,7 +48,18 @@ public final class TLSConfiguration: @unchecked Sendable {
         )
     }
 
-    private init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate, presentsIdentity: Bool) throws {
+    /// A context for `vouch-bench handshakes` only: identical to a node's, except that as a
+    /// server it accepts a ClientHello that carries no ALPN extension (the handshake then
+    /// completes with no application protocol; `TLSHandshakeCompleted.applicationProtocol` is
+    /// empty). A client that does offer ALPN must still offer `vouch/1`. It exists because
+    /// `openssl s_time`, the reference handshake client, cannot send ALPN. Never used by a node.
+    package static func toleratingMissingALPNForBenchmarks(privateKey: Ed25519PrivateKey,
+                                                           certificate: SelfSignedCertificate) throws -> TLSConfiguration {
+        try TLSConfiguration(privateKey: privateKey, certificate: certificate, presentsIdentity: true, toleratesMissingALPN: true)
+    }
+
+    private init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate, presentsIdentity: Bool,
+                 toleratesMissingALPN: Bool = false) throws {
         let certificateKey: Ed25519PublicKey
         do {
             certificateKey = try SelfSignedCertificate.ed25519PublicKey(fromDER: certificate.der)
@@ -63,6 +77,7 @@ public final class TLSConfiguration: @unchecked Sendable {
         self.context = context
         self.publicKey = privateKey.publicKey
         self.certificate = certificate
+        self.toleratesMissingALPN = toleratesMissingALPN
 
         func check(_ ok: Bool, _ what: String) throws {
             if !ok { throw TLSError(.configuration, "\(what) failed", openSSLErrors: OpenSSLErrorQueue.drain()) }
@@ -91,7 +106,9 @@ public final class TLSConfiguration: @unchecked Sendable {
         }
         try check(alpnResult == 0, "SSL_CTX_set_alpn_protos")
         // Server side: require the extension, then select vouch/1 from it.
-        SSL_CTX_set_client_hello_cb(context, requireALPNClientHelloCallback, nil)
+        if !toleratesMissingALPN {
+            SSL_CTX_set_client_hello_cb(context, requireALPNClientHelloCallback, nil)
+        }
         SSL_CTX_set_alpn_select_cb(context, selectVouchALPNCallback, nil)
         SSL_CTX_set_info_callback(context, recordAlertsCallback)
 
