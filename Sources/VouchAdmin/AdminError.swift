@@ -22,7 +22,7 @@ public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let authFailed: Code = "auth-failed"
         /// A line that is not a JSON request object.
         public static let malformed: Code = "malformed"
-        /// A line longer than ``AdminLineCodec/maximumRequestLength``.
+        /// A request line longer than 1 MiB.
         public static let tooLarge: Code = "too-large"
         /// No handler for the method.
         public static let unknownMethod: Code = "unknown-method"

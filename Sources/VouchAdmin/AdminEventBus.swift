@@ -29,20 +29,16 @@ public final class AdminEventBus: Sendable {
     public func publish(_ event: AdminEvent) {
         let wake: [CheckedContinuation<AdminEventSubscription.Item?, Never>] = state.withLock { state in
             var wake: [CheckedContinuation<AdminEventSubscription.Item?, Never>] = []
-            for id in state.subscribers.keys {
-                guard state.subscribers[id]!.accepts(event.type) else { continue }
-                if let waiter = state.subscribers[id]!.waiter {
-                    state.subscribers[id]!.waiter = nil
+            // Walks the values in place (no copy of the table per event).
+            var index = state.subscribers.values.startIndex
+            while index != state.subscribers.values.endIndex {
+                defer { state.subscribers.values.formIndex(after: &index) }
+                guard state.subscribers.values[index].accepts(event.type) else { continue }
+                if let waiter = state.subscribers.values[index].waiter {
+                    state.subscribers.values[index].waiter = nil
                     wake.append(waiter)
-                    continue
-                }
-                if state.subscribers[id]!.overflowed { continue }
-                if state.subscribers[id]!.pending >= bufferLimit {
-                    state.subscribers[id]!.overflowed = true
-                    state.subscribers[id]!.buffer = []
-                    state.subscribers[id]!.head = 0
-                } else {
-                    state.subscribers[id]!.buffer.append(event)
+                } else if !state.subscribers.values[index].overflowed {
+                    state.subscribers.values[index].offer(event, limit: bufferLimit)
                 }
             }
             return wake
@@ -105,6 +101,18 @@ public final class AdminEventBus: Sendable {
         init(types: Set<String>?) { self.types = types }
 
         func accepts(_ type: String) -> Bool { types?.contains(type) ?? true }
+
+        /// Buffers `event`, or marks the subscriber overflowed (dropping what it had buffered:
+        /// it will be disconnected, and a reader that missed events must re-read state anyway).
+        mutating func offer(_ event: AdminEvent, limit: Int) {
+            if pending >= limit {
+                overflowed = true
+                buffer = []
+                head = 0
+            } else {
+                buffer.append(event)
+            }
+        }
 
         mutating func popFirst() -> AdminEvent? {
             guard head < buffer.count else { return nil }

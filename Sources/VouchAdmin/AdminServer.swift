@@ -90,8 +90,10 @@ public struct AdminServer: Sendable {
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             // Another daemon bound between our check and our bind.
             throw AdminError(.alreadyRunning, "a vouch daemon is already running on \(socketPath)")
-        } catch {
+        } catch let error as SocketAddressError {
             throw AdminSocketGuard.connectError(error, socketPath: socketPath)
+        } catch {
+            throw AdminError(.io, "cannot listen on \(socketPath): \(error)")
         }
         socketFile = FileIdentity.of(socketPath)
         guard chmod(socketPath, 0o600) == 0 else {
