@@ -188,6 +188,40 @@ struct BadInputTests {
         }
     }
 
+    @Test func handshakesBeyondTheLimitAreRefusedUntilSlotsFree() async throws {
+        var limits = TransportLimits.testing
+        limits.maximumHandshakesInFlight = 2
+        limits.handshakeTimeout = .seconds(1)
+        try await withNode(limits: limits) { node in
+            // Two silent clients hold both handshake slots until the handshake timeout.
+            let silent = [try await RawClient.connect(to: node, tls: false), try await RawClient.connect(to: node, tls: false)]
+            try await eventually("the third connection, over the handshake limit, is closed at once") {
+                let third = try await RawClient.connect(to: node)
+                try await eventually("the third connection ends one way or the other") { third.inbox.closed || third.inbox.handshake != nil }
+                let refused = third.inbox.handshake == nil
+                await third.shutdown()
+                return refused
+            }
+            for client in silent { try await client.waitUntilClosed("the handshake timeout ends a silent connection") }
+            for client in silent { await client.shutdown() }
+            try await eventually("timed-out handshakes free their slots") { await admittedCount(node, connections: 2) == 2 }
+        }
+    }
+
+    @Test func connectionsBeyondTheInboundLimitAreRefused() async throws {
+        var limits = TransportLimits.testing
+        limits.maximumInboundSessions = 2
+        try await withNode(limits: limits) { node in
+            let first = try await RawClient.handshaken(with: node), second = try await RawClient.handshaken(with: node)
+            let third = try await RawClient.connect(to: node)
+            try await third.waitUntilClosed("a third inbound session is over the limit")
+            #expect(third.inbox.handshake == nil)
+            #expect(!first.inbox.closed && !second.inbox.closed)
+            for client in [first, second, third] { await client.shutdown() }
+            try await eventually("closed sessions free their slots") { await admittedCount(node, connections: 2) == 2 }
+        }
+    }
+
     @Test func connectionsBeyondThePerAddressLimitAreClosed() async throws {
         var limits = TransportLimits.testing
         limits.maximumSessionsPerAddress = 3

@@ -79,4 +79,31 @@ struct OutboxTests {
             #expect(sender.recorder.events("outbox.delivered").isEmpty)
         }
     }
+
+    /// A message waiting out a long backoff goes as soon as its peer connects to this node:
+    /// the session the peer opened is used, so the peer's listening address does not matter.
+    @Test func aPeerConnectingMakesItsMessagesDueAtOnce() async throws {
+        try await withNodes(2, listening: false, profileName: "Ada Lovelace") { nodes in
+            let (sender, peer) = (nodes[0], nodes[1])
+            try await sender.startListening()
+            let now = Wire.now()
+            let profile = try sender.database.profile()
+            let document = try profile.document(for: .everyone).signed(with: sender.key)
+            let entry = OutboxEntry(messageID: .random(), peer: peer.id, type: .card,
+                                    body: CBORValue.map(["document": .bytes(document.encoded)]).encoded,
+                                    sentAt: now, expiresAt: now + 3_600_000, attempts: 9,
+                                    nextAttemptAt: now + 3_600_000, lastError: "earlier failure")
+            try sender.database.rememberPeer(peer.address, nowMilliseconds: now)
+            try sender.database.enqueue(entry)
+            sender.startOutbox()
+
+            _ = try await peer.runtime.connect(to: sender.address)
+            try await eventually("the card goes out on the session the peer opened") {
+                !sender.recorder.events("outbox.delivered").isEmpty
+            }
+            #expect(sender.recorder.events("outbox.delivered").first?["attempts"]?.intValue == 10)
+            #expect(try sender.database.outboxCount() == 0)
+            #expect(try peer.database.receivedCards().count == 1)
+        }
+    }
 }

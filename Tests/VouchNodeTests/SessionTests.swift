@@ -117,4 +117,38 @@ struct SessionTests {
             #expect(a.recorder.logged("closing an idle session"))
         }
     }
+
+    /// A request the peer never answers fails with a timeout; one pending when the peer goes
+    /// away fails as closed. Either way the session table is left consistent.
+    @Test func requestsFailWhenThePeerDoesNotAnswerOrLeaves() async throws {
+        try await withNode { node in
+            let client = try await RawClient.handshaken(with: node)
+            try await eventually("the node registers the client's session") { node.openSession(with: client.id) != nil }
+            let session = try #require(node.openSession(with: client.id))
+
+            do {
+                _ = try await session.request(node.runtime.makeMessage(type: .ping, to: client.id), timeout: .milliseconds(200))
+                Issue.record("a ping nobody answers returned a reply")
+            } catch let error as SessionError {
+                #expect(error.kind == .timeout)
+            }
+            #expect(client.inbox.messages.contains { $0.knownType == .ping }, "the ping was sent")
+
+            let ping = node.runtime.makeMessage(type: .ping, to: client.id)
+            let pending = Task { try await session.request(ping, timeout: .seconds(30)) }
+            try await eventually("the second ping reaches the client") { client.inbox.messages.filter { $0.knownType == .ping }.count == 2 }
+            await client.shutdown()
+            switch await pending.result {
+            case .success(let reply): Issue.record("got \(reply.type) from a peer that left")
+            case .failure(let error): #expect((error as? SessionError)?.kind == .closed, "\(error)")
+            }
+            try await eventually("the session is gone") { node.runtime.sessions.count == 0 }
+            do {
+                _ = try await session.request(node.runtime.makeMessage(type: .ping, to: client.id), timeout: .seconds(1))
+                Issue.record("a request on a closed session returned a reply")
+            } catch let error as SessionError {
+                #expect(error.kind == .closed)
+            }
+        }
+    }
 }
