@@ -135,6 +135,7 @@ struct BadInputTests {
             #expect(node.recorder.events("card.received").count == 1)
             #expect(node.recorder.events("card.received").first?["signer"]?.stringValue == client.id.description)
             await client.shutdown()
+            try await expectServesAnotherPeer(node)
         }
     }
 
