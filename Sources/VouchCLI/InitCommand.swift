@@ -44,6 +44,13 @@ struct InitCommand: ParsableCommand {
                 }
                 key = try keyFile.load(passphrase: secret)
             } else {
+                // A database without its key: the key was lost or moved. A new key would not
+                // match the identity recorded there, so refuse and point at the backup.
+                if FileManager.default.fileExists(atPath: home.databaseFile.path),
+                   let recorded = try NodeDatabase(home: home).identity() {
+                    throw StoreError(.alreadyInitialized,
+                                     "\(home.path) holds node \(recorded.shortForm) but its identity.key is missing: restore the key file from a backup; nothing was changed (use another --home for a new node)")
+                }
                 try home.createDirectory()
                 key = try Ed25519PrivateKey()
                 try keyFile.create(key, passphrase: secret)

@@ -13,6 +13,9 @@ struct NodeContext {
     static func open(_ home: NodeHome) throws -> NodeContext {
         let keyFile = IdentityKeyFile(home: home)
         guard keyFile.exists else {
+            if FileManager.default.fileExists(atPath: home.databaseFile.path) {
+                throw StoreError(.keyMismatch, "\(home.path) has a database but no identity.key: restore the key file from a backup")
+            }
             throw StoreError(.notInitialized, "no Vouch node at \(home.path): run `vouch init` (or pass --home)")
         }
         guard FileManager.default.fileExists(atPath: home.databaseFile.path) else {

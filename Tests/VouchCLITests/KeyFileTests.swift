@@ -49,7 +49,7 @@ struct KeyFileTests {
         try box.vouch(["profile", "export", "--json"]).expectFailure(77, code: "insecure-permissions")
     }
 
-    @Test(arguments: ["garbage", "truncated", "empty", "bad-base64", "not-a-key"])
+    @Test(arguments: ["garbage", "truncated", "empty", "bad-base64", "not-a-key", "p256-key"])
     func corruptKeyFileIsReported(damage: String) throws {
         let box = try Sandbox()
         try readyNode(box)
@@ -63,6 +63,16 @@ struct KeyFileTests {
             var text = String(decoding: pem, as: UTF8.self).split(separator: "\n").map(String.init)
             text[1] = String(text[1].prefix(10)) + "!!" + text[1].dropFirst(12)
             damaged = Data((text.joined(separator: "\n") + "\n").utf8)
+        case "p256-key":
+            // A valid PKCS#8 key of another algorithm (made for this test, `openssl genpkey -algorithm ec`).
+            damaged = Data("""
+                -----BEGIN PRIVATE KEY-----
+                MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgswtcPJduUFHDcan5
+                Vzzdi4nSCyY3pkT4KiGQvwKvOpqhRANCAATA2N0kkSUjSCalxcmYjg+cabFoLfYl
+                Tm9H6MGQzRVYvLFH6aw2Qh3naUtkp9eS1dvLvI8VPeXYHUarQAyqgY/x
+                -----END PRIVATE KEY-----
+
+                """.utf8)
         default:
             // A well-formed PEM whose content is not a PKCS#8 key.
             damaged = Data("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".utf8)
@@ -104,10 +114,29 @@ struct KeyFileTests {
         #expect(try box.vouch(["id", "--json"]).json()["id"] as? String == id)
     }
 
-    @Test func deletedKeyFileMeansNotInitialized() throws {
+    /// A lost key file: commands say so, and `init` does not make a new key that would not
+    /// match the identity in the database.
+    @Test func missingKeyFileWithADatabaseIsNotANewNode() throws {
         let box = try Sandbox()
-        try readyNode(box)
-        try FileManager.default.removeItem(at: box.keyFile)
-        try box.vouch(["profile", "export", "--json"]).expectFailure(66, code: "not-initialized")
+        let id = try readyNode(box)
+        let profile = try box.vouch(["profile", "show", "--json"]).stdoutData
+        let backup = box.path("identity.key.backup")
+        try FileManager.default.moveItem(at: box.keyFile, to: backup)
+
+        for command in [["id"], ["profile", "show"], ["profile", "export"]] {
+            let result = try box.vouch(command + ["--json"])
+            result.expectFailure(78, code: "key-mismatch")
+            #expect(result.errorMessage.contains("no identity.key") && result.errorMessage.contains("backup"), "\(result)")
+        }
+        let again = try box.vouch(["init", "--json"])
+        again.expectFailure(73, code: "already-initialized")
+        #expect(again.errorMessage.contains(String(id.prefix(7))) && again.errorMessage.contains("missing"), "\(again)")
+        #expect(!FileManager.default.fileExists(atPath: box.keyFile.path), "init made no new key")
+
+        // Restoring the key from the backup brings the node back as it was.
+        try FileManager.default.moveItem(at: backup, to: box.keyFile)
+        #expect(try box.vouch(["id", "--json"]).json()["id"] as? String == id)
+        #expect(try box.vouch(["profile", "show", "--json"]).stdoutData == profile)
+        #expect(try box.vouch(["profile", "export"]).status == 0)
     }
 }
