@@ -9,7 +9,6 @@ extension NodeRuntime {
     /// Builds the pipeline every Vouch connection has: TLS, framing, the session handler.
     func configurePipeline(_ channel: any Channel, role: VouchTLSHandler.Role, direction: SessionDirection,
                            remoteAddress: String) throws -> EventLoopFuture<PeerSession> {
-        let established = channel.eventLoop.makePromise(of: PeerSession.self)
         var tlsLogger = logger
         tlsLogger[metadataKey: "peer.address"] = .string(remoteAddress)
         let sync = channel.pipeline.syncOperations
@@ -17,8 +16,15 @@ extension NodeRuntime {
                                             handshakeTimeout: limits.handshakeTimeout.timeAmount, logger: tlsLogger))
         try sync.addHandler(ByteToMessageHandler(WireFrameDecoder(maximumFrameSize: limits.maximumFrameSize)))
         try sync.addHandler(MessageToByteHandler(WireFrameEncoder()))
-        try sync.addHandler(PeerSessionHandler(runtime: self, direction: direction, remoteAddress: remoteAddress,
-                                               established: established))
+        // Made last, so that no failure above can leave it never completed.
+        let established = channel.eventLoop.makePromise(of: PeerSession.self)
+        do {
+            try sync.addHandler(PeerSessionHandler(runtime: self, direction: direction, remoteAddress: remoteAddress,
+                                                   established: established))
+        } catch {
+            established.fail(error)
+            throw error
+        }
         return established.futureResult
     }
 
@@ -42,7 +48,14 @@ extension NodeRuntime {
         guard let future = established.value.withLock({ $0 }) else {
             throw SessionError(kind: .closed, message: "the connection to \(remote) was not set up")
         }
-        return try await future.get()
+        do {
+            return try await future.get()
+        } catch let error as SessionError {
+            // A simultaneous dial: our connection lost the tie-break to the peer's, which is
+            // registered and just as good.
+            if let winner = sessions.session(for: address.id), winner.channel.isActive { return winner }
+            throw error
+        }
     }
 }
 

@@ -23,7 +23,13 @@ extension NodeRuntime {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
-                    let established = try self.configurePipeline(channel, role: .server, direction: .inbound, remoteAddress: address)
+                    let established: EventLoopFuture<PeerSession>
+                    do {
+                        established = try self.configurePipeline(channel, role: .server, direction: .inbound, remoteAddress: address)
+                    } catch {
+                        self.admission.withLock { $0.closed(from: address, handshakeDone: false) }
+                        throw error
+                    }
                     let handshakeDone = established.map { _ in () }.recover { _ in () }
                     handshakeDone.whenComplete { _ in self.admission.withLock { $0.handshakeFinished() } }
                     channel.closeFuture.whenComplete { _ in

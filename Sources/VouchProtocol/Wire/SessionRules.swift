@@ -90,7 +90,7 @@ public enum RetrySchedule {
     /// The delay before attempt `attempt + 1`, given `attempt` failed attempts so far (≥ 1).
     /// `jitter` is a number in [0, 1) (random in the node, fixed in tests).
     public static func delay(afterAttempts attempt: Int, jitter: Double) -> Duration {
-        let exponent = min(max(attempt - 1, 0), 20)
+        let exponent = min(max(attempt, 1) - 1, 20)
         let base = min(Double(initialDelay.milliseconds) * Double(1 << exponent), Double(maximumDelay.milliseconds))
         let factor = 0.8 + 0.4 * min(max(jitter, 0), 0.999_999)
         return .milliseconds(Int64(base * factor))
