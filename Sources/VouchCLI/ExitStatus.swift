@@ -50,7 +50,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             case .notInitialized: return .notFound
             case .alreadyInitialized: return .alreadyExists
             case .insecurePermissions: return .permission
-            case .io: return .ioError
+            case .io, .database: return .ioError
             case .invalidConfig, .keyMismatch, .incomplete: return .config
             case .staleVersion: return .failure
             default: return .failure

@@ -140,3 +140,24 @@ struct KeyFileTests {
         #expect(try box.vouch(["profile", "export"]).status == 0)
     }
 }
+
+@Suite("damaged database")
+struct DatabaseFileTests {
+    @Test func aDatabaseThatIsNotSQLiteIsAnIOErrorAndTheKeyIsKept() throws {
+        let box = try Sandbox()
+        try box.initNode()
+        let key = try Data(contentsOf: box.keyFile)
+        let garbage = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 7919 &+ 13) })
+        try garbage.write(to: box.databaseFile)
+        for command in [["id"], ["profile", "show"], ["profile", "export"]] {
+            let result = try box.vouch(command + ["--json"])
+            result.expectFailure(74, code: "database")
+            #expect(result.errorMessage.contains(box.databaseFile.path), "\(result)")
+        }
+        // init does not "repair" it by starting over.
+        let again = try box.vouch(["init", "--json"])
+        #expect(again.status != 0, "\(again)")
+        #expect(try Data(contentsOf: box.keyFile) == key)
+        #expect(try Data(contentsOf: box.databaseFile) == garbage)
+    }
+}
