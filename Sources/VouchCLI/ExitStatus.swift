@@ -52,7 +52,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             case .insecurePermissions: return .permission
             case .io, .database: return .ioError
             case .invalidConfig, .keyMismatch, .incomplete: return .config
-            case .staleVersion: return .failure
+            case .staleVersion: return .tempFailure
             default: return .failure
             }
         case let e as CLIError:

@@ -23,14 +23,19 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         let output = global.output
         try reporting(output) {
-            let bytes: [UInt8]
+            // Read no more than a document can be: a huge file is refused, not loaded.
+            let handle: FileHandle
             if file == "-" {
-                bytes = Array(FileHandle.standardInput.readDataToEndOfFile())
+                handle = .standardInput
             } else {
-                guard let data = FileManager.default.contents(atPath: file) else {
+                guard let opened = FileHandle(forReadingAtPath: file) else {
                     throw CLIError(.notFound, code: "not-found", "cannot read \(file)")
                 }
-                bytes = Array(data)
+                handle = opened
+            }
+            let bytes = Array(try handle.read(upToCount: DocumentArmor.maximumInputSize) ?? Data())
+            guard bytes.count < DocumentArmor.maximumInputSize else {
+                throw ProtocolError(.tooLarge, "\(file == "-" ? "the input" : file) is larger than any Vouch document can be (\(DocumentArmor.maximumInputSize - 1) bytes)")
             }
             let envelope = try SignedEnvelope(verifying: try DocumentArmor.envelopeBytes(from: bytes))
             let type = try envelope.documentType()

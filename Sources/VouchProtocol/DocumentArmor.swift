@@ -12,6 +12,13 @@ public enum DocumentArmor {
     static let header = "-----BEGIN VOUCH SIGNED DOCUMENT-----"
     static let footer = "-----END VOUCH SIGNED DOCUMENT-----"
     static let lineLength = 64
+    /// The largest armored text that can hold a document of `SignedEnvelope.maximumEncodedSize`
+    /// (base64 plus line ends and the two marker lines, rounded up).
+    public static let maximumArmoredSize = SignedEnvelope.maximumEncodedSize * 4 / 3 + 4096
+
+    /// The most bytes worth reading from a file or stream that should hold one document, in
+    /// either form: a reader can stop there and still report the size as too large.
+    public static let maximumInputSize = max(maximumArmoredSize, SignedEnvelope.maximumEncodedSize) + 1
 
     public static func armor(_ envelope: [UInt8]) -> String {
         let b64 = Array(Base64.encode(envelope).utf8)
@@ -31,7 +38,7 @@ public enum DocumentArmor {
     }
 
     public static func dearmor(_ bytes: [UInt8]) throws -> [UInt8] {
-        let limit = SignedEnvelope.maximumEncodedSize * 4 / 3 + 4096
+        let limit = maximumArmoredSize
         guard bytes.count <= limit else {
             throw ProtocolError(.tooLarge, "an armored document is at most \(limit) bytes, this is \(bytes.count)")
         }
