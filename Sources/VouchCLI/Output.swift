@@ -3,6 +3,7 @@ import VouchStore
 import VouchProtocol
 import VouchCrypto
 import Foundation
+import VouchAdmin
 
 /// Writes a command's result as text or JSON, and its errors as one line on stderr.
 struct Output: Sendable {
@@ -29,11 +30,12 @@ struct Output: Sendable {
     func fail(_ error: any Error) -> ExitStatus {
         let status = ExitStatus.of(error)
         if json {
-            Self.writeLine(Self.jsonLine(["error": ["code": ExitStatus.code(of: error), "message": "\(error)",
+            Self.writeLine(Self.jsonLine(["error": ["code": ExitStatus.code(of: error), "message": (error as? AdminError)?.message ?? "\(error)",
                                                    "exit_status": Int(status.rawValue)]]), to: .standardError)
         } else {
             let prefix = color && isatty(STDERR_FILENO) == 1 ? "\u{1B}[31mvouch: error:\u{1B}[0m" : "vouch: error:"
-            Self.writeLine("\(prefix) \(error)", to: .standardError)
+            // An AdminError's description repeats its code; people get the message only.
+            Self.writeLine("\(prefix) \((error as? AdminError)?.message ?? "\(error)")", to: .standardError)
         }
         return status
     }

@@ -150,7 +150,7 @@ extension NodeRuntime {
         case let tls as TLSError:
             return AdminError("tls-failed", "TLS with \(address.endpoint) failed: \(tls.message)")
         case let session as SessionError:
-            return AdminError("unreachable", "\(address.endpoint): \(session.message)")
+            return AdminError("unreachable", session.message)
         default:
             return AdminError("unreachable", "cannot reach \(address.endpoint): \(error)")
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -44,7 +45,11 @@ extension NodeRuntime {
                     established.value.withLock { $0 = future }
                 }
             }
-        _ = try await bootstrap.connect(host: address.endpoint.host, port: Int(address.endpoint.port)).get()
+        do {
+            _ = try await bootstrap.connect(host: address.endpoint.host, port: Int(address.endpoint.port)).get()
+        } catch {
+            throw SessionError(kind: .closed, message: "cannot connect to \(remote): \(Self.describeConnectFailure(error))")
+        }
         guard let future = established.value.withLock({ $0 }) else {
             throw SessionError(kind: .closed, message: "the connection to \(remote) was not set up")
         }
@@ -55,6 +60,24 @@ extension NodeRuntime {
             // registered and just as good.
             if let winner = sessions.session(for: address.id), winner.channel.isActive { return winner }
             throw error
+        }
+    }
+}
+
+extension NodeRuntime {
+    /// One plain sentence for why a TCP connect failed, instead of NIO's nested error dump.
+    static func describeConnectFailure(_ error: any Error) -> String {
+        switch error {
+        case let failure as NIOConnectionError:
+            if let first = failure.connectionErrors.first { return describeConnectFailure(first.error) }
+            if failure.dnsAError != nil || failure.dnsAAAAError != nil { return "the host name does not resolve" }
+            return "no address to connect to"
+        case let io as IOError:
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        case ChannelError.connectTimeout(let timeout):
+            return "no answer within \(timeout.nanoseconds / 1_000_000_000) s"
+        default:
+            return "\(error)"
         }
     }
 }
