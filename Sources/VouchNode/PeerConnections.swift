@@ -45,8 +45,9 @@ extension NodeRuntime {
                     established.value.withLock { $0 = future }
                 }
             }
+        let channel: any Channel
         do {
-            _ = try await bootstrap.connect(host: address.endpoint.host, port: Int(address.endpoint.port)).get()
+            channel = try await bootstrap.connect(host: address.endpoint.host, port: Int(address.endpoint.port)).get()
         } catch {
             throw SessionError(kind: .closed, message: "cannot connect to \(remote): \(Self.describeConnectFailure(error))")
         }
@@ -54,7 +55,12 @@ extension NodeRuntime {
             throw SessionError(kind: .closed, message: "the connection to \(remote) was not set up")
         }
         do {
-            return try await future.get()
+            // Cancelled (the outbox worker at shutdown): abandon the handshake rather than wait for its timeout.
+            return try await withTaskCancellationHandler {
+                try await future.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
         } catch let error as SessionError {
             // A simultaneous dial: our connection lost the tie-break to the peer's, which is
             // registered and just as good.

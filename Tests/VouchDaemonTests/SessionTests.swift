@@ -121,6 +121,10 @@ struct SessionTests {
                 return status["session_count"] as? Int == 1 ? true : nil
             }
 
+            // A follower of the event stream must not hold the daemon up.
+            try net.checkBinary()
+            let events = try net.spawn(VouchBinary.url, ["events", "--json", "--home", a.home.path])
+
             let result = try await daemonA.stop()
             #expect(result.succeeded, "\(result)")
             #expect(result.stdoutLines.count == 1, "stdout should hold only the ready line: \(result)")
@@ -134,6 +138,45 @@ struct SessionTests {
             }
             let after = try await net.vouch(["status", "--json"], on: a)
             expectFailure(after, 69, code: "daemon-not-running")
+            let ended = try #require(await events.waitForExit(timeout: .seconds(20)), "vouch events kept running after the daemon stopped")
+            #expect(ended.stderr.hasSuffix("\n") && !ended.stderr.dropLast().contains("\n"), "\(ended)")
+        }
+    }
+
+    @Test("SIGINT stops the daemon gracefully too")
+    func interrupt() async throws {
+        try await TestNet.run { net in
+            let a = try await net.makeNode("a")
+            let daemon = try await net.start(a)
+            daemon.child.signal(SIGINT)
+            let result = try #require(await daemon.child.waitForExit(timeout: .seconds(20)), "vouch run ignored SIGINT")
+            #expect(result.succeeded, "\(result)")
+            #expect(!FileManager.default.fileExists(atPath: a.adminSocket.path), "admin.sock is left behind")
+            #expect(!FileManager.default.fileExists(atPath: a.adminCookie.path), "admin.cookie is left behind")
+        }
+    }
+
+    @Test("SIGTERM while the outbox is in a TLS handshake with a peer that never answers: the daemon stops without waiting for the handshake timeout, the message stays queued")
+    func shutdownDuringHandshake() async throws {
+        try await TestNet.run { net in
+            // A handshake timeout far beyond the deadline below: stopping in time means the dial was abandoned.
+            let a = try await net.makeNode("a", limits: ["handshake_timeout_seconds": 600]), c = try await net.makeNode("c")
+            _ = try await net.setProfile(a, name: "Ada")
+            let silent = try SilentListener()
+            let daemon = try await net.start(a)
+            let sent = try await net.vouchJSON(["card", "send", "\(c.id)@127.0.0.1:\(silent.port)"], on: a)
+            try await silent.waitForConnection()
+
+            daemon.child.signal(SIGTERM)
+            let result = try #require(await daemon.child.waitForExit(timeout: .seconds(20)),
+                                      "vouch run did not stop within 20 s of SIGTERM while dialing a silent peer:\n\(daemon.stderr)")
+            #expect(result.succeeded, "\(result)")
+            #expect(!FileManager.default.fileExists(atPath: a.adminSocket.path), "admin.sock is left behind")
+
+            _ = try await net.start(a)
+            let outbox = try await net.outbox(a)
+            #expect(outbox.count == 1 && outbox.first?["message"] as? String == sent["message"] as? String, "\(describe(outbox))")
+            withExtendedLifetime(silent) {}
         }
     }
 

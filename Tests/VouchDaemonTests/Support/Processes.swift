@@ -251,3 +251,55 @@ enum Ports {
         }
     }
 }
+
+/// A TCP listener on 127.0.0.1 that accepts connections and never says anything: a peer that
+/// hangs in the TLS handshake. Its accepted connections stay open until it is deinitialized.
+final class SilentListener: @unchecked Sendable {  // used by one test at a time
+    let port: UInt16
+    private let fd: Int32
+    private var accepted: [Int32] = []
+
+    init() throws {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw TestFailure("socket: \(String(cString: strerror(errno)))") }
+        self.fd = fd
+        var lastError = ""
+        for _ in 0..<20 {
+            let candidate = try Ports.free()
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = candidate.bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            if bound, listen(fd, 16) == 0, fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0 {
+                port = candidate
+                return
+            }
+            lastError = String(cString: strerror(errno))
+        }
+        close(fd)
+        throw TestFailure("cannot open a silent listener: \(lastError)")
+    }
+
+    /// Waits until someone has connected.
+    func waitForConnection(timeout: Duration = .seconds(20)) async throws {
+        try await eventually("a connection to the silent listener on port \(port)", timeout: timeout, interval: .milliseconds(20)) {
+            (_: inout String) async throws -> Bool? in
+            let connection = accept(fd, nil, nil)
+            guard connection >= 0 else { return nil }
+            accepted.append(connection)
+            return true
+        }
+    }
+
+    deinit {
+        for connection in accepted { close(connection) }
+        close(fd)
+    }
+}

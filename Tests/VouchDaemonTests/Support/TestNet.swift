@@ -106,7 +106,12 @@ final class TestNet: @unchecked Sendable {  // used by one test at a time
         do {
             try await body(net)
         } catch {
-            Issue.record(error, "\(error)\n\n\(net.logs)", sourceLocation: sourceLocation)
+            // A failed #require has recorded its issue already; only the logs are added then.
+            if String(describing: type(of: error)) == "ExpectationFailedError" {
+                Issue.record("the daemons' logs:\n\(net.logs)", sourceLocation: sourceLocation)
+            } else {
+                Issue.record(error, "\(error)\n\n\(net.logs)", sourceLocation: sourceLocation)
+            }
             await net.shutdown()
             return
         }
