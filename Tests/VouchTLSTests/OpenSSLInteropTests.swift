@@ -1,0 +1,172 @@
+import Foundation
+import NIOCore
+import Testing
+import VouchCrypto
+@testable import VouchTLS
+
+/// Our handler against the `openssl` command-line tool, an independent TLS 1.3 implementation
+/// configured by hand: what we accept and refuse must hold against a peer we did not write.
+/// Serialized: each test runs an openssl process, and two cores are enough for one at a time.
+@Suite("Interop with openssl s_client and s_server", .serialized)
+struct OpenSSLInteropTests {
+    static let acceptPattern = #"ACCEPT 127\.0\.0\.1:(\d+)"#
+
+    // MARK: openssl s_client against our server
+
+    @Test func sClientWithAnEd25519CertificateCompletesTheHandshake() async throws {
+        let server = try TestIdentity()
+        let clientKey = try Ed25519PrivateKey()
+        let files = try CredentialDirectory()
+        let clientFiles = try files.writeIdentity(
+            clientKey, certificate: SelfSignedCertificate(key: clientKey, commonName: "s_client"), name: "client"
+        )
+        let listener = try await TestServer.start(
+            configuration: server.configuration, echo: true, closeAfterReceiving: "hello vouch\n".utf8.count
+        )
+        defer { Task { await listener.stop() } }
+
+        let (_, output) = try await OpenSSLTool.run(
+            ["s_client", "-tls1_3", "-cert", clientFiles.certificate, "-key", clientFiles.key, "-alpn", "vouch/1",
+             "-connect", "127.0.0.1:\(listener.port)", "-ign_eof"],
+            input: "hello vouch\n"
+        )
+        let report = try await listener.firstConnection
+
+        #expect(report.handshake?.peerKey == clientKey.publicKey, "s_client output:\n\(output)")
+        #expect(report.handshake?.protocolVersion == "TLSv1.3")
+        #expect(report.receivedText == "hello vouch\n")
+        #expect(report.errors.isEmpty, "\(report.errors)")
+        #expect(output.contains("ALPN protocol: vouch/1"))
+        #expect(output.contains("hello vouch"), "the echo reached s_client")
+    }
+
+    @Test func sClientWithoutACertificateIsRefused() async throws {
+        let listener = try await TestServer.start(configuration: TestIdentity().configuration)
+        defer { Task { await listener.stop() } }
+
+        let (_, output) = try await OpenSSLTool.run(
+            ["s_client", "-tls1_3", "-alpn", "vouch/1", "-connect", "127.0.0.1:\(listener.port)", "-ign_eof"],
+            input: "hello\n"
+        )
+        let report = try await listener.firstConnection
+
+        #expect(report.handshake == nil)
+        #expect(report.errorCodes == [.noPeerCertificate])
+        #expect(report.received.isEmpty)
+        #expect(output.contains("alert certificate required"), "s_client output:\n\(output)")
+    }
+
+    enum ForeignKey: String, CaseIterable, Sendable {
+        case rsa2048 = "rsa:2048"
+        case ecdsaP256 = "ec"
+
+        var requestArguments: [String] {
+            switch self {
+            case .rsa2048: ["-newkey", "rsa:2048"]
+            case .ecdsaP256: ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]
+            }
+        }
+    }
+
+    @Test(arguments: ForeignKey.allCases)
+    func sClientWithANonEd25519CertificateIsRefused(key: ForeignKey) async throws {
+        let files = try CredentialDirectory()
+        let keyPath = files.path("foreign-key.pem"), certificatePath = files.path("foreign-cert.pem")
+        let generated = try await OpenSSLTool.run(
+            ["req", "-x509"] + key.requestArguments
+                + ["-nodes", "-keyout", keyPath, "-out", certificatePath, "-subj", "/CN=foreign", "-days", "2"]
+        )
+        try #require(generated.status == 0, "openssl req failed:\n\(generated.output)")
+
+        let listener = try await TestServer.start(configuration: TestIdentity().configuration)
+        defer { Task { await listener.stop() } }
+        let (_, output) = try await OpenSSLTool.run(
+            ["s_client", "-tls1_3", "-cert", certificatePath, "-key", keyPath, "-alpn", "vouch/1",
+             "-connect", "127.0.0.1:\(listener.port)", "-ign_eof"],
+            input: "hello\n"
+        )
+        let report = try await listener.firstConnection
+
+        #expect(report.handshake == nil)
+        #expect(report.received.isEmpty)
+        #expect(report.errorCodes == [.noPeerCertificate], "\(report.errors) / s_client output:\n\(output)")
+        #expect(output.contains("alert"), "s_client output:\n\(output)")
+    }
+
+    @Test func sClientWithoutALPNIsRefused() async throws {
+        let clientKey = try Ed25519PrivateKey()
+        let files = try CredentialDirectory()
+        let clientFiles = try files.writeIdentity(
+            clientKey, certificate: SelfSignedCertificate(key: clientKey, commonName: "s_client"), name: "client"
+        )
+        let listener = try await TestServer.start(configuration: TestIdentity().configuration)
+        defer { Task { await listener.stop() } }
+
+        let (_, output) = try await OpenSSLTool.run(
+            ["s_client", "-tls1_3", "-cert", clientFiles.certificate, "-key", clientFiles.key,
+             "-connect", "127.0.0.1:\(listener.port)", "-ign_eof"],
+            input: "hello\n"
+        )
+        let report = try await listener.firstConnection
+
+        #expect(report.handshake == nil)
+        #expect(report.errorCodes == [.alpnMismatch])
+        #expect(output.contains("no application protocol"), "s_client output:\n\(output)")
+    }
+
+    // MARK: our client against openssl s_server
+
+    /// Starts `openssl s_server` with a fresh Ed25519 identity; returns it, its key and port.
+    static func startSServer(files: CredentialDirectory, alpn: Bool = true) async throws -> (RunningOpenSSL, Ed25519PublicKey, Int) {
+        let key = try Ed25519PrivateKey()
+        let paths = try files.writeIdentity(key, certificate: SelfSignedCertificate(key: key, commonName: "s_server"), name: "server")
+        let server = try RunningOpenSSL(
+            ["s_server", "-tls1_3", "-accept", "127.0.0.1:0", "-cert", paths.certificate, "-key", paths.key,
+             "-verify", "1", "-naccept", "1"] + (alpn ? ["-alpn", "vouch/1"] : []),
+            keepStdinOpen: true
+        )
+        let port = try #require(Int(try await server.waitForOutput(matching: acceptPattern)))
+        return (server, key.publicKey, port)
+    }
+
+    @Test func ourClientCompletesTheHandshakeWithSServerWhenThePinMatches() async throws {
+        let files = try CredentialDirectory()
+        let (server, serverKey, port) = try await Self.startSServer(files: files)
+        defer { server.terminate() }
+        let client = try TestIdentity()
+
+        // s_server echoes nothing by itself; the client closes as soon as the handshake is done.
+        let report = try await runTestClient(
+            port: port, configuration: client.configuration, expectedPeerKey: serverKey, closeAfterReceiving: nil,
+            closeAfterHandshake: true
+        )
+        #expect(report.handshake?.peerKey == serverKey, "s_server output:\n\(server.output)")
+        #expect(report.handshake?.applicationProtocol == "vouch/1")
+        #expect(report.errors.isEmpty, "\(report.errors)")
+    }
+
+    @Test func ourClientAbortsAgainstSServerWithTheWrongKey() async throws {
+        let files = try CredentialDirectory()
+        let (server, _, port) = try await Self.startSServer(files: files)
+        defer { server.terminate() }
+
+        let report = try await runTestClient(
+            port: port, configuration: TestIdentity().configuration, expectedPeerKey: try Ed25519PrivateKey().publicKey
+        )
+        #expect(report.handshake == nil)
+        #expect(report.errorCodes == [.peerKeyMismatch])
+        // The abort was an alert, and s_server saw it.
+        let alert = try await server.waitForOutput(matching: "(alert bad certificate)")
+        #expect(alert == "alert bad certificate")
+    }
+
+    @Test func ourClientAbortsAgainstSServerWithoutALPN() async throws {
+        let files = try CredentialDirectory()
+        let (server, serverKey, port) = try await Self.startSServer(files: files, alpn: false)
+        defer { server.terminate() }
+
+        let report = try await runTestClient(port: port, configuration: TestIdentity().configuration, expectedPeerKey: serverKey)
+        #expect(report.handshake == nil)
+        #expect(report.errorCodes == [.alpnMismatch], "\(report.errors)")
+    }
+}
