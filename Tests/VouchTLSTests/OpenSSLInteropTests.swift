@@ -38,6 +38,29 @@ struct OpenSSLInteropTests {
         #expect(report.errors.isEmpty, "\(report.errors)")
         #expect(output.contains("ALPN protocol: vouch/1"))
         #expect(output.contains("hello vouch"), "the echo reached s_client")
+        // Tickets are disabled: every connection is a full handshake that proves the key again.
+        #expect(!output.contains("New Session Ticket"))
+    }
+
+    @Test func sClientLimitedToTLS12IsRefused() async throws {
+        let clientKey = try Ed25519PrivateKey()
+        let files = try CredentialDirectory()
+        let clientFiles = try files.writeIdentity(
+            clientKey, certificate: SelfSignedCertificate(key: clientKey, commonName: "s_client"), name: "client"
+        )
+        let listener = try await TestServer.start(configuration: TestIdentity().configuration)
+        defer { Task { await listener.stop() } }
+
+        let (_, output) = try await OpenSSLTool.run(
+            ["s_client", "-tls1_2", "-cert", clientFiles.certificate, "-key", clientFiles.key, "-alpn", "vouch/1",
+             "-connect", "127.0.0.1:\(listener.port)", "-ign_eof"],
+            input: "hello\n"
+        )
+        let report = try await listener.firstConnection
+
+        #expect(report.handshake == nil)
+        #expect(report.errorCodes == [.handshakeFailed], "\(report.errors)")
+        #expect(output.contains("alert protocol version"), "s_client output:\n\(output)")
     }
 
     @Test func sClientWithoutACertificateIsRefused() async throws {
