@@ -5,10 +5,25 @@ public import VouchCrypto
 /// TLS 1.3 for one Vouch connection, as a SwiftNIO channel handler: ciphertext below,
 /// plaintext `ByteBuffer`s above.
 ///
-/// Put it first in the pipeline, before anything that speaks Vouch:
+/// Put it first in the pipeline, before anything that speaks Vouch. One `TLSConfiguration`
+/// serves both directions; each connection gets its own handler:
 /// ```swift
-/// try channel.pipeline.syncOperations.addHandler(
-///     VouchTLSHandler(role: .client(expectedPeerKey: peer), configuration: tls, logger: logger))
+/// // Outbound: pin the key we expect (nil accepts any key that passes the key policy).
+/// ClientBootstrap(group: group).channelInitializer { channel in
+///     channel.eventLoop.makeCompletedFuture {
+///         try channel.pipeline.syncOperations.addHandlers(
+///             VouchTLSHandler(role: .client(expectedPeerKey: peerKey), configuration: tls, logger: logger),
+///             VouchSessionHandler())
+///     }
+/// }
+/// // Inbound: the peer's key arrives in `TLSHandshakeCompleted`.
+/// ServerBootstrap(group: group).childChannelInitializer { channel in
+///     channel.eventLoop.makeCompletedFuture {
+///         try channel.pipeline.syncOperations.addHandlers(
+///             VouchTLSHandler(role: .server, configuration: tls, logger: logger),
+///             VouchSessionHandler())
+///     }
+/// }
 /// ```
 /// Handlers after it receive `TLSHandshakeCompleted` as a user inbound event when the peer is
 /// known, decrypted data as `ByteBuffer`, and a `TLSError` through `errorCaught` when the
