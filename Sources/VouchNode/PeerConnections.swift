@@ -39,27 +39,28 @@ extension NodeRuntime {
             .connectTimeout(limits.handshakeTimeout.timeAmount)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
+                guard established.track(channel) else { return channel.eventLoop.makeFailedFuture(CancellationError()) }
+                return channel.eventLoop.makeCompletedFuture {
                     let future = try self.configurePipeline(
                         channel, role: .client(expectedPeerKey: address.id.publicKey), direction: .outbound, remoteAddress: remote)
                     established.value.withLock { $0 = future }
                 }
             }
-        let channel: any Channel
         do {
-            channel = try await bootstrap.connect(host: address.endpoint.host, port: Int(address.endpoint.port)).get()
-        } catch {
-            throw SessionError(kind: .closed, message: "cannot connect to \(remote): \(Self.describeConnectFailure(error))")
-        }
-        guard let future = established.value.withLock({ $0 }) else {
-            throw SessionError(kind: .closed, message: "the connection to \(remote) was not set up")
-        }
-        do {
-            // Cancelled (the outbox worker at shutdown): abandon the handshake rather than wait for its timeout.
+            // Cancelled (the outbox worker at shutdown): abandon the TCP connect or the handshake
+            // rather than wait for its timeout.
             return try await withTaskCancellationHandler {
-                try await future.get()
+                do {
+                    _ = try await bootstrap.connect(host: address.endpoint.host, port: Int(address.endpoint.port)).get()
+                } catch {
+                    throw SessionError(kind: .closed, message: "cannot connect to \(remote): \(Self.describeConnectFailure(error))")
+                }
+                guard let future = established.value.withLock({ $0 }) else {
+                    throw SessionError(kind: .closed, message: "the connection to \(remote) was not set up")
+                }
+                return try await future.get()
             } onCancel: {
-                channel.close(promise: nil)
+                established.cancel()
             }
         } catch let error as SessionError {
             // A simultaneous dial: our connection lost the tie-break to the peer's, which is
@@ -91,4 +92,23 @@ extension NodeRuntime {
 /// Carries the session future out of the channel initializer.
 private final class EstablishedBox: Sendable {
     let value = Mutex<EventLoopFuture<PeerSession>?>(nil)
+    /// The channels dialed, and whether the dialing task was cancelled.
+    private let dialing = Mutex<(channels: [any Channel], cancelled: Bool)>(([], false))
+
+    /// Remembers a channel being dialed; false if the dial is cancelled already.
+    func track(_ channel: any Channel) -> Bool {
+        dialing.withLock { state in
+            state.channels.append(channel)
+            return !state.cancelled
+        }
+    }
+
+    /// Closes every channel dialed, and makes any later one fail at once.
+    func cancel() {
+        let channels = dialing.withLock { state in
+            state.cancelled = true
+            return state.channels
+        }
+        for channel in channels { channel.close(promise: nil) }
+    }
 }

@@ -331,6 +331,8 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
         if context.channel.isActive {
             context.close(promise: promise)
         } else {
+            // Not connected yet (or closed already): close anyway, so that a pending connect is abandoned.
+            context.close(promise: nil)
             promise?.succeed(())
         }
     }

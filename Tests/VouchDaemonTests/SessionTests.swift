@@ -180,6 +180,34 @@ struct SessionTests {
         }
     }
 
+    @Test("SIGTERM while the outbox waits for a TCP connect that is never answered: the daemon stops without waiting for the connect timeout")
+    func shutdownDuringConnect() async throws {
+        try await TestNet.run { net in
+            // The connect timeout is the handshake timeout: far beyond the deadline below.
+            let a = try await net.makeNode("a", limits: ["handshake_timeout_seconds": 600]), c = try await net.makeNode("c")
+            _ = try await net.setProfile(a, name: "Ada")
+            let blackhole = try SilentListener(full: true)
+            let daemon = try await net.start(a)
+            let before = blackhole.connectsInProgress
+            #expect(before >= 1, "the blackhole's own connection is not in SYN_SENT")
+            let sent = try await net.vouchJSON(["card", "send", "\(c.id)@127.0.0.1:\(blackhole.port)"], on: a)
+            _ = try await eventually("the daemon's SYN to the blackhole") { seen in
+                seen = "\(blackhole.connectsInProgress) connects in progress, \(before) before"
+                return blackhole.connectsInProgress > before ? true : nil
+            }
+
+            daemon.child.signal(SIGTERM)
+            let result = try #require(await daemon.child.waitForExit(timeout: .seconds(20)),
+                                      "vouch run did not stop within 20 s of SIGTERM while connecting to a blackhole:\n\(daemon.stderr)")
+            #expect(result.succeeded, "\(result)")
+
+            _ = try await net.start(a)
+            let outbox = try await net.outbox(a)
+            #expect(outbox.count == 1 && outbox.first?["message"] as? String == sent["message"] as? String, "\(describe(outbox))")
+            withExtendedLifetime(blackhole) {}
+        }
+    }
+
     @Test("while running, admin.sock and admin.cookie are 0600 and the home 0700")
     func permissions() async throws {
         try await TestNet.run { net in

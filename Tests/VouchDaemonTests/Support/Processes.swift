@@ -259,7 +259,9 @@ final class SilentListener: @unchecked Sendable {  // used by one test at a time
     private let fd: Int32
     private var accepted: [Int32] = []
 
-    init() throws {
+    /// With `full`, its accept queue is kept full by connections of its own (listen backlog 0),
+    /// so the SYN of anyone else is dropped: a peer whose firewall drops packets.
+    init(full: Bool = false) throws {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -277,8 +279,9 @@ final class SilentListener: @unchecked Sendable {  // used by one test at a time
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
             }
-            if bound, listen(fd, 16) == 0, fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0 {
+            if bound, listen(fd, full ? 0 : 16) == 0, fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0 {
                 port = candidate
+                if full { try fillAcceptQueue() }
                 return
             }
             lastError = String(cString: strerror(errno))
@@ -296,6 +299,45 @@ final class SilentListener: @unchecked Sendable {  // used by one test at a time
             accepted.append(connection)
             return true
         }
+    }
+
+    /// Sockets on this machine in SYN_SENT towards the port (Linux: /proc/net/tcp).
+    var connectsInProgress: Int {
+        // Read to the end: /proc files report size 0, and a one-shot read stops at a page.
+        let table = String(decoding: FileHandle(forReadingAtPath: "/proc/net/tcp")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
+        let remote = String(format: "0100007F:%04X", port)
+        return table.split(separator: "\n").dropFirst().filter { line in
+            let columns = line.split(separator: " ")
+            return columns.count > 3 && columns[2] == remote && columns[3] == "02"
+        }.count
+    }
+
+    /// Connects until a connection of its own hangs in SYN_SENT: the accept queue is full then.
+    private func fillAcceptQueue() throws {
+        for _ in 0..<16 {
+            let connection = Self.connectWithoutWaiting(port: port)
+            accepted.append(connection)
+            var poller = pollfd(fd: connection, events: Int16(POLLOUT), revents: 0)
+            if poll(&poller, 1, 500) == 0 { return }  // not connected within 500 ms: its SYN was dropped
+        }
+        throw TestFailure("cannot fill the accept queue of the listener on port \(port)")
+    }
+
+    private static func connectWithoutWaiting(port: UInt16) -> Int32 {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return fd
     }
 
     deinit {
