@@ -61,7 +61,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
             return .config
         case let e as AdminError:
             switch e.code.rawValue {
-            case "daemon-not-running": return .unavailable
+            case "daemon-not-running", "connection-closed": return .unavailable
             case "permission-denied", "insecure-permissions": return .permission
             case "invalid-params", "invalid-address": return .invalidInput
             case "empty-profile": return .notFound

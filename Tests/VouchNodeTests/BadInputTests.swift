@@ -192,9 +192,11 @@ struct BadInputTests {
     @Test func handshakesBeyondTheLimitAreRefusedUntilSlotsFree() async throws {
         var limits = TransportLimits.testing
         limits.maximumHandshakesInFlight = 2
-        limits.handshakeTimeout = .seconds(1)
+        // Long enough that the silent clients hold their slots however slow the machine is; the
+        // handshake timeout itself is covered by its own test.
+        limits.handshakeTimeout = .seconds(120)
         try await withNode(limits: limits) { node in
-            // Two silent clients hold both handshake slots until the handshake timeout.
+            // Two silent clients hold both handshake slots.
             let silent = [try await RawClient.connect(to: node, tls: false), try await RawClient.connect(to: node, tls: false)]
             try await eventually("the third connection, over the handshake limit, is closed at once") {
                 let third = try await RawClient.connect(to: node)
@@ -203,9 +205,9 @@ struct BadInputTests {
                 await third.shutdown()
                 return refused
             }
-            for client in silent { try await client.waitUntilClosed("the handshake timeout ends a silent connection") }
+            #expect(silent.allSatisfy { !$0.inbox.closed }, "the silent clients still hold their slots")
             for client in silent { await client.shutdown() }
-            try await eventually("timed-out handshakes free their slots") { await admittedCount(node, connections: 2) == 2 }
+            try await eventually("closed handshakes free their slots") { await admittedCount(node, connections: 2) == 2 }
         }
     }
 

@@ -20,7 +20,7 @@ struct ConditionNotMet: Error, CustomStringConvertible {
 
 /// Polls `condition` every 20 ms until it holds; fails the test (and throws) when it has not held
 /// within `limit`. The limit is a failure boundary, never a measurement.
-func eventually(_ what: @autoclosure () -> String, within limit: Duration = .seconds(10),
+func eventually(_ what: @autoclosure () -> String, within limit: Duration = .seconds(30),
                 sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + limit
     while true {

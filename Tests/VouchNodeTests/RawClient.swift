@@ -137,7 +137,7 @@ final class RawClient: Sendable {
     }
 
     /// Waits until the node has closed the connection.
-    func waitUntilClosed(_ why: String, within limit: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    func waitUntilClosed(_ why: String, within limit: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async throws {
         try await eventually("the node closes the connection: \(why)", within: limit, sourceLocation: sourceLocation) { inbox.closed }
     }
 

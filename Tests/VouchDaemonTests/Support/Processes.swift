@@ -205,7 +205,7 @@ func runToEnd(_ executable: URL, _ arguments: [String], environment: [String: St
 
 /// Polls `check` every `interval` until it returns a value, or fails at the deadline saying what
 /// it waited for and the last thing it saw (`check` may set `seen`).
-func eventually<T>(_ what: String, timeout: Duration = .seconds(20), interval: Duration = .milliseconds(100),
+func eventually<T>(_ what: String, timeout: Duration = .seconds(30), interval: Duration = .milliseconds(100),
                    _ check: (_ seen: inout String) async throws -> T?) async throws -> T {
     let deadline = ContinuousClock.now + timeout
     var seen = ""
