@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Checks every vector in Protocol/vectors against an implementation written from Protocol/*.md alone.
 
-Its own canonical CBOR encoder and decoder, node-ID code, envelope, armor and profile rules;
+Its own canonical CBOR encoder and decoder, node-ID code, envelope, armor and profile rules, and
+the transport's framing, message checks, addresses, session tie-break and retry schedule;
 the `cryptography` package only for Ed25519. Exits 0 only if every vector agrees.
 
     python3 -m pip install cryptography
@@ -508,6 +509,139 @@ def version_decision(current, incoming):
     return "ignore-duplicate" if incoming["payload"] == current["payload"] else "conflict"
 
 
+# ---------------------------------------------------------------- transport (transport.md)
+
+MAX_FRAME = 262144
+MAX_LIFETIME = 30 * 24 * 3600 * 1000
+MAX_SKEW = 5 * 60 * 1000
+PROTOCOL_VERSION = 1
+MESSAGE_TYPES = ("ping", "pong", "error", "ack", "card")
+HEADER_FIELDS = {"body": "any", "expires_at": "uint", "id": 16, "sent_at": "uint", "to": 32, "type": "text", "version": "uint"}
+SCHEME = "vouch://"
+RETRY_INITIAL_MS, RETRY_MAXIMUM_MS = 1000, 300000
+
+
+class WireRefused(Exception):
+    """A frame refused on receipt: the code of the error reply and the id it names (or None)."""
+
+    def __init__(self, code, reply_to, message=""):
+        super().__init__("%s: %s" % (code, message))
+        self.code = code
+        self.reply_to = reply_to
+
+
+def frame(payload):
+    return len(payload).to_bytes(4, "big") + bytes(payload)
+
+
+def frame_length(header):
+    assert len(header) == 4
+    length = int.from_bytes(header, "big")
+    if length == 0:
+        raise Refused("malformed", "a frame of length 0")
+    if length > MAX_FRAME:
+        raise Refused("too-large", "a frame of %d bytes" % length)
+    return length
+
+
+def is_uint(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def read_message(payload):
+    """§4.1 checks 1-3: the message as a dict, or WireRefused."""
+    try:
+        message = decode(payload)
+    except Refused as refusal:
+        raise WireRefused("malformed", None, str(refusal))
+    if not isinstance(message, dict):
+        raise WireRefused("malformed", None, "not a map")
+    raw_id = message.get("id")
+    message_id = bytes(raw_id) if isinstance(raw_id, bytes) and len(raw_id) == 16 else None
+    if "version" not in message or not is_uint(message["version"]):
+        raise WireRefused("malformed", message_id, "no unsigned version")
+    if message["version"] != PROTOCOL_VERSION:
+        raise WireRefused("unsupported-version", message_id, "version %d" % message["version"])
+    for key in message:
+        if key not in HEADER_FIELDS and key != "reply_to":
+            raise WireRefused("malformed", message_id, "unknown field " + key)
+    for key, kind in list(HEADER_FIELDS.items()) + [("reply_to", 16)]:
+        if key not in message:
+            if key == "reply_to":
+                continue
+            raise WireRefused("malformed", message_id, "missing " + key)
+        value = message[key]
+        ok = (kind == "any" or kind == "uint" and is_uint(value) or kind == "text" and isinstance(value, str)
+              or isinstance(kind, int) and isinstance(value, bytes) and len(value) == kind)
+        if not ok:
+            raise WireRefused("malformed", message_id, "field " + key)
+    return message
+
+
+def receive(payload, receiver, now):
+    """Every check of §4.1 in order: the message type, or WireRefused."""
+    message = read_message(payload)
+    reply_to = bytes(message["id"])
+    sent, expires = message["sent_at"], message["expires_at"]
+    if bytes(message["to"]) != receiver:
+        raise WireRefused("wrong-recipient", reply_to)
+    if not (sent < expires and expires - sent <= MAX_LIFETIME):
+        raise WireRefused("expired", reply_to, "lifetime")
+    if not sent <= now + MAX_SKEW:
+        raise WireRefused("clock-skew", reply_to)
+    if not now < expires:
+        raise WireRefused("expired", reply_to)
+    if message["type"] not in MESSAGE_TYPES:
+        raise WireRefused("unknown-type", reply_to)
+    return message["type"]
+
+
+def verdict(payload, receiver, now):
+    try:
+        return {"accept": receive(payload, receiver, now)}
+    except WireRefused as refusal:
+        return {"error": refusal.code, "reply_to": refusal.reply_to.hex() if refusal.reply_to is not None else None}
+
+
+def read_error_body(body):
+    if not isinstance(body, dict) or set(body) != {"code", "message"} or not all(isinstance(v, str) for v in body.values()):
+        raise Refused("invalid-body", "error body")
+    return body["code"], body["message"]
+
+
+def read_card_body(body):
+    if not isinstance(body, dict) or set(body) != {"document"} or not isinstance(body["document"], bytes):
+        raise Refused("invalid-body", "card body")
+    return bytes(body["document"])
+
+
+def parse_address(text):
+    """Returns (key, host, port)."""
+    rest = "".join(c for c in text if c not in WHITE_SPACE)
+    if rest[:len(SCHEME)].lower() == SCHEME:
+        rest = rest[len(SCHEME):]
+    node, at, endpoint = rest.partition("@")
+    if not at:
+        raise Refused("invalid-value", "no @")
+    key = parse_node_id(node)
+    host, port = parse_endpoint(endpoint)
+    return key, host, port
+
+
+def tie_break(local, peer, existing, new):
+    def dialer(direction):
+        return local if direction == "outbound" else peer
+    if existing == new == "inbound":
+        return "keep-new"
+    if existing == new == "outbound":
+        return "keep-existing"
+    return "keep-new" if dialer(new) == min(local, peer) else "keep-existing"
+
+
+def retry_base_ms(failed_attempts):
+    return min(RETRY_INITIAL_MS * 2 ** (failed_attempts - 1), RETRY_MAXIMUM_MS)
+
+
 # ---------------------------------------------------------------- the checks
 
 class Checker:
@@ -649,11 +783,143 @@ def check_profiles(c, vectors):
         c.check("profile", "version rule %s" % v["decision"], version_decision(current, incoming) == v["decision"])
 
 
+def message_value(fields):
+    """The fields of a message in the vectors to a Python value for encode()."""
+    value = {}
+    for key, item in fields.items():
+        if key in ("id", "to", "reply_to"):
+            value[key] = Bytes(bytes.fromhex(item))
+        elif key == "body":
+            value[key] = from_typed(item)
+        else:
+            value[key] = item
+    return value
+
+
+def check_transport(c, vectors):
+    g = "transport"
+    limits = vectors["limits"]
+    c.check(g, "limits", limits == {"maximum_frame_size": MAX_FRAME, "maximum_lifetime_ms": MAX_LIFETIME,
+                                    "maximum_clock_skew_ms": MAX_SKEW, "maximum_depth": MAX_DEPTH})
+    c.check(g, "protocol version, ALPN, port", vectors["protocol_version"] == PROTOCOL_VERSION
+            and vectors["alpn"] == "vouch/1" and vectors["default_port"] == 7868)
+    keys = {}
+    for name, k in vectors["keys"].items():
+        raw = public_key_of(bytes.fromhex(k["seed"]))
+        c.check(g, "key " + name, raw.hex() == k["public_key"] and node_id(raw) == k["node_id"])
+        keys[name] = raw
+
+    frames = vectors["frames"]
+    for v in frames["valid"]:
+        payload = bytes.fromhex(v["payload_hex"])
+        data = frame(payload)
+        c.check(g, "frame " + v["description"], data.hex() == v["frame_hex"], data.hex()[:40])
+        c.check(g, "frame reads back " + v["description"], c.outcome(lambda: frame_length(data[:4])) == "ok"
+                and data[4:4 + frame_length(data[:4])] == payload and len(data) == 4 + len(payload))
+    for v in frames["headers"]:
+        header = bytes.fromhex(v["header_hex"])
+        c.check(g, "header " + v["description"], header == v["length"].to_bytes(4, "big")
+                and c.outcome(lambda: frame_length(header)) == "ok" and frame_length(header) == v["length"])
+    for v in frames["invalid_headers"]:
+        c.expect_code(g, "refuse header " + v["description"], v["error"], lambda: frame_length(bytes.fromhex(v["header_hex"])))
+
+    for v in vectors["messages"]:
+        what = v["description"]
+        fields = v["fields"]
+        data = bytes.fromhex(v["hex"])
+        value = message_value(fields)
+        c.check(g, "encode message: " + what, encode(value) == data, encode(value).hex()[:80])
+        try:
+            decoded = read_message(data)
+            c.check(g, "decode message: " + what, same(decoded, value))
+        except WireRefused as refusal:
+            c.check(g, "decode message: " + what, False, str(refusal))
+        c.check(g, "message accepted: " + what, verdict(data, bytes.fromhex(fields["to"]), fields["sent_at"]) == {"accept": fields["type"]})
+        c.check(g, "message to the recipient: " + what, fields["to"] == keys["recipient"].hex())
+        if fields["type"] in ("ping", "pong", "ack"):
+            c.check(g, "empty body: " + what, same(value["body"], {}))
+        if fields["type"] in ("pong", "ack", "error"):
+            c.check(g, "reply_to: " + what, "reply_to" in fields)
+        if fields["type"] == "error":
+            try:
+                code, text = read_error_body(value["body"])
+                c.check(g, "error body: " + what, {"code": code, "message": text} == v["error_body"])
+            except Refused as refusal:
+                c.check(g, "error body: " + what, False, str(refusal))
+        if fields["type"] == "card":
+            card = v["card"]
+            try:
+                document = read_card_body(value["body"])
+                type_name, fmt, signer, payload, _ = verify_envelope(document)
+                document_type(type_name, fmt)
+                profile = read_profile(payload)
+                c.check(g, "card envelope: " + what, signer == keys["sender"] and signer.hex() == card["signer"]
+                        and type_name == card["type"] == "vouch.profile" and fmt == card["format"] == 1
+                        and profile["version"] == card["profile_version"] and profile["audience"] == "everyone")
+            except Refused as refusal:
+                c.check(g, "card envelope: " + what, False, str(refusal))
+            c.check(g, "card lifetime: " + what, fields["expires_at"] - fields["sent_at"] == 7 * 24 * 3600 * 1000)
+        else:
+            c.check(g, "control lifetime: " + what, fields["expires_at"] - fields["sent_at"] == 60 * 1000)
+
+    for v in vectors["invalid_messages"]:
+        try:
+            read_message(bytes.fromhex(v["hex"]))
+            actual = "accepted"
+        except WireRefused as refusal:
+            actual = {"error": refusal.code, "reply_to": refusal.reply_to.hex() if refusal.reply_to is not None else None}
+        c.check(g, "refuse message: " + v["description"], actual == {"error": v["error"], "reply_to": v["reply_to"]},
+                "(expected %s/%s, got %s)" % (v["error"], v["reply_to"], actual))
+
+    rows = set()
+    for v in vectors["receipt_checks"]:
+        data = bytes.fromhex(v["hex"])
+        if "fields" in v:
+            c.check(g, "receipt message bytes: " + v["description"], encode(message_value(v["fields"])) == data)
+        actual = verdict(data, bytes.fromhex(v["receiver"]), v["now"])
+        c.check(g, "receipt: " + v["description"], actual == v["verdict"], "(expected %s, got %s)" % (v["verdict"], actual))
+        rows.add(v["verdict"].get("error") or "accept")
+    c.check(g, "receipt checks cover every outcome", rows == {"accept", "malformed", "unsupported-version", "wrong-recipient",
+                                                             "expired", "clock-skew", "unknown-type"}, sorted(rows))
+
+    for v in vectors["addresses"]["valid"]:
+        what = "address " + v["description"]
+        try:
+            key, host, port = parse_address(v["input"])
+            canonical = node_id(key) + "@" + print_endpoint(host, port)
+            c.check(g, what, (key.hex(), node_id(key), host, port, canonical)
+                    == (v["public_key"], v["node_id"], v["host"], v["port"], v["canonical"]), canonical)
+            c.check(g, what + " (canonical form parses back)", parse_address(canonical) == (key, host, port))
+        except Refused as refusal:
+            c.check(g, what, False, str(refusal))
+    for v in vectors["addresses"]["invalid"]:
+        c.expect_code(g, "refuse address " + v["description"], v["error"], lambda: parse_address(v["input"]))
+
+    for v in vectors["tie_break"]:
+        local, peer = bytes.fromhex(v["local"]), bytes.fromhex(v["peer"])
+        c.check(g, "tie-break keys", {local, peer} == {keys["sender"], keys["recipient"]})
+        decision = tie_break(local, peer, v["existing"], v["new"])
+        c.check(g, "tie-break %s/%s %s" % (v["existing"], v["new"], v["local"][:8]), decision == v["decision"], decision)
+        # Both nodes keep the same connection of a simultaneous dial, whichever each saw first.
+        if v["existing"] != v["new"]:
+            flip = {"inbound": "outbound", "outbound": "inbound"}
+            mirrored = tie_break(peer, local, flip[v["new"]], flip[v["existing"]])
+            c.check(g, "tie-break agreement %s" % v["local"][:8], (decision == "keep-new") == (mirrored == "keep-existing"))
+
+    schedule = vectors["retry_schedule"]
+    c.check(g, "retry delays", schedule["initial_delay_ms"] == RETRY_INITIAL_MS and schedule["maximum_delay_ms"] == RETRY_MAXIMUM_MS)
+    for v in schedule["steps"]:
+        base = retry_base_ms(v["failed_attempts"])
+        c.check(g, "retry after %d" % v["failed_attempts"], (base, base * 8 // 10, base * 12 // 10)
+                == (v["base_ms"], v["minimum_ms"], v["maximum_ms_exclusive"]), str(base))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     directory = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, os.pardir, "vectors")
     checks = [("cbor.json", check_cbor), ("node-id.json", check_node_ids),
-              ("envelope.json", check_envelopes), ("profile.json", check_profiles)]
+              ("envelope.json", check_envelopes), ("profile.json", check_profiles),
+              ("transport.json", check_transport)]
     c = Checker()
     for name, check in checks:
         path = os.path.join(directory, name)

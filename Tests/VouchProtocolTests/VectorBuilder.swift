@@ -11,6 +11,7 @@ enum VectorBuilder {
         ("node-id.json", nodeID),
         ("envelope.json", envelope),
         ("profile.json", profile),
+        ("transport.json", transport),
     ]
 
     // MARK: Helpers
