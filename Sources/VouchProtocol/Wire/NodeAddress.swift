@@ -13,7 +13,9 @@ public struct NodeAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Accepts `ID@host:port`, optionally prefixed with `vouch://`.
     public init(parsing text: String) throws {
-        var rest = Substring(text.filter { !$0.isWhitespace })
+        // Whitespace is removed scalar by scalar (Unicode White_Space), as the spec says, so a
+        // combining mark after a space is kept (and then refused) rather than dropped with it.
+        var rest = Substring(String(String.UnicodeScalarView(text.unicodeScalars.filter { !$0.properties.isWhitespace })))
         if rest.lowercased().hasPrefix(Self.scheme) { rest = rest.dropFirst(Self.scheme.count) }
         guard let at = rest.firstIndex(of: "@") else {
             throw ProtocolError(.invalidValue, "an address is NODE-ID@host:port; \"\(text)\" has no @")
