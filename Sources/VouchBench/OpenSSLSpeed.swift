@@ -24,6 +24,22 @@ enum OpenSSLSpeed {
         throw Failure(description: "openssl speed printed no +F6 line:\n\(output)")
     }
 
+    /// Bytes per second `openssl speed -evp <cipher> -bytes <bytes> -seconds N -mr` reports for
+    /// one thread, one buffer size (per second of CPU time, as `openssl speed` divides by default).
+    ///
+    /// With `-mr`, the result line is `+F:<index>:<NAME>:<bytes per second>` (one rate per size).
+    static func cipher(_ cipher: String, bytes: Int, seconds: Int) throws -> Double {
+        let output = try run(["speed", "-evp", cipher, "-bytes", String(bytes), "-seconds", String(seconds), "-mr"])
+        for line in output.split(whereSeparator: \.isNewline) where line.hasPrefix("+F:") {
+            let fields = line.split(separator: ":")
+            guard fields.count == 4, fields[2].lowercased() == cipher.lowercased(), let rate = Double(fields[3]) else {
+                throw Failure(description: "unexpected openssl speed line: \(line)")
+            }
+            return rate
+        }
+        throw Failure(description: "openssl speed printed no +F line:\n\(output)")
+    }
+
     /// `openssl args…`, its standard output as text; throws if it does not exit 0.
     private static func run(_ arguments: [String]) throws -> String {
         let process = Process()

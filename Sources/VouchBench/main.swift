@@ -13,6 +13,9 @@ struct Benchmark: Sendable {
 
 let benchmarks: [Benchmark] = [
     Ed25519Benchmark.benchmark,
+    HandshakeBenchmark.benchmark,
+    ThroughputBenchmark.benchmark,
+    IdleSessionsBenchmark.benchmark,
 ]
 
 @MainActor
@@ -25,6 +28,8 @@ func usage() -> String {
         "", "common options:",
         "  --seconds N   how long each measurement runs (default \(BenchOptions.defaultSeconds))",
         "  --rounds N    repeat, alternating ours and the reference, and report the best of each (default 1)",
+        "", "handshakes:    --log-level L   the in-process node's log level (default info, as vouch run)",
+        "idle-sessions: --count N       sessions to hold (default 1000); --parallel N  handshakes at a time (default 32)",
     ]
     return lines.joined(separator: "\n")
 }
