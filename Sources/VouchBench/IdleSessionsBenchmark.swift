@@ -108,8 +108,8 @@ enum IdleSessionsBenchmark {
         print("daemon: pid \(daemon.pid), RLIMIT_NOFILE \(daemonLimit)")
 
         Thread.sleep(forTimeInterval: 2)
-        let rssBefore = procStatusKiB(pid: daemon.pid, field: "VmRSS") ?? 0
-        let hwmBefore = procStatusKiB(pid: daemon.pid, field: "VmHWM") ?? 0
+        let rssBefore = try memory(daemon, "VmRSS")
+        let hwmBefore = try memory(daemon, "VmHWM")
 
         // Identities, then sessions.
         let identitiesStart = monotonicSeconds()
@@ -143,8 +143,8 @@ enum IdleSessionsBenchmark {
         let establishedSeconds = monotonicSeconds() - connectStart
         Thread.sleep(forTimeInterval: 2)
         guard daemon.isRunning else { throw BenchFailure("the daemon exited (status \(daemon.exitStatus ?? -1))") }
-        let rssAfter = procStatusKiB(pid: daemon.pid, field: "VmRSS") ?? 0
-        let hwmAfter = procStatusKiB(pid: daemon.pid, field: "VmHWM") ?? 0
+        let rssAfter = try memory(daemon, "VmRSS")
+        let hwmAfter = try memory(daemon, "VmHWM")
         let threads = (try? String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("Threads:") }.map { $0.split(separator: "\t").last.map(String.init) ?? "?" } ?? "?"
         let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/fd").count) ?? -1
@@ -168,6 +168,14 @@ enum IdleSessionsBenchmark {
         print("        identities in this process, ≤ \(parallel) handshakes at a time; memory read from /proc/<pid>/status once")
         print("        `vouch status --json` reports session_count = \(count), plus 2 s. VmHWM includes handshakes and the status call.")
         return 0
+    }
+
+    /// A memory figure of the daemon in KiB; throws rather than report a reading that failed.
+    private static func memory(_ daemon: ChildProcess, _ field: String) throws -> Int {
+        guard let kib = procStatusKiB(pid: daemon.pid, field: field), kib > 0 else {
+            throw BenchFailure("cannot read \(field) from /proc/\(daemon.pid)/status")
+        }
+        return kib
     }
 
     /// Waits for `vouch run --json`'s ready line and returns it parsed.
