@@ -31,28 +31,6 @@ int vouch_SSL_CTX_disable_tickets(SSL_CTX *ctx) { return SSL_CTX_set_num_tickets
 uint64_t vouch_SSL_OP_NO_TICKET(void) { return (uint64_t)SSL_OP_NO_TICKET; }
 uint64_t vouch_SSL_OP_NO_RENEGOTIATION(void) { return (uint64_t)SSL_OP_NO_RENEGOTIATION; }
 
-struct vouch_pass { const unsigned char *bytes; size_t len; };
-
-static int vouch_pass_cb(char *buf, int size, int rwflag, void *u) {
-    (void)rwflag;
-    const struct vouch_pass *p = (const struct vouch_pass *)u;
-    if (p == NULL || p->len > (size_t)size) return -1;
-    memcpy(buf, p->bytes, p->len);
-    return (int)p->len;
-}
-
-EVP_PKEY *vouch_read_private_key_pem(const unsigned char *pem, size_t pem_len,
-                                     const unsigned char *pass, size_t pass_len, int has_pass) {
-    if (pem_len > INT_MAX) return NULL;
-    BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
-    if (bio == NULL) return NULL;
-    struct vouch_pass p = { pass, pass_len };
-    /* Without a passphrase the callback fails at once instead of prompting on a terminal. */
-    EVP_PKEY *key = PEM_read_bio_PrivateKey(bio, NULL, vouch_pass_cb, has_pass ? &p : NULL);
-    BIO_free(bio);
-    return key;
-}
-
 BIO *vouch_write_private_key_pem(EVP_PKEY *pkey, const unsigned char *pass, size_t pass_len,
                                  int has_pass, int iterations) {
     BIO *bio = BIO_new(BIO_s_mem());

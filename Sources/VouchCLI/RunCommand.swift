@@ -13,6 +13,18 @@ import VouchStore
 import VouchTLS
 
 struct RunCommand: AsyncParsableCommand {
+    /// Every session is a socket: a shell's default soft limit of 1024 descriptors would cap the
+    /// node near 1000 peers, so raise the soft limit to the hard one, as servers usually do.
+    static func raiseOpenFileLimit(_ logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        let previous = limit.rlim_cur
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+            logger.debug("raised the open file limit", metadata: ["from": .stringConvertible(previous), "to": .stringConvertible(limit.rlim_max)])
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the node in the foreground.",
@@ -45,6 +57,7 @@ struct RunCommand: AsyncParsableCommand {
                 return handler
             }
             let logger = Logger(label: "vouch")
+            Self.raiseOpenFileLimit(logger)
             let node = try NodeContext.open(global.nodeHome)
             // A second daemon on the same home would fight over the database and the socket.
             if let client = try? await AdminClient.connect(socketPath: node.home.adminSocket.path, cookiePath: node.home.adminCookie.path) {

@@ -45,10 +45,6 @@ uint64_t vouch_SSL_OP_NO_TICKET(void);
 uint64_t vouch_SSL_OP_NO_RENEGOTIATION(void);
 
 
-/// Reads a PEM private key with an explicit-length passphrase (which may be empty and is never
-/// treated as a C string). Returns NULL on failure; the reason is on the OpenSSL error queue.
-EVP_PKEY *vouch_read_private_key_pem(const unsigned char *pem, size_t pem_len,
-                                     const unsigned char *pass, size_t pass_len, int has_pass);
 /// Writes `pkey` as PKCS#8 PEM; when `pass` is given the key is encrypted with PBES2
 /// (PBKDF2-HMAC-SHA256 with a 16-byte random salt, `iterations`, AES-256-CBC). Returns a memory BIO holding the text.
 BIO *vouch_write_private_key_pem(EVP_PKEY *pkey, const unsigned char *pass, size_t pass_len,
