@@ -78,9 +78,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// The stable error code string for `--json` error objects.
     static func code(of error: any Error) -> String {
         switch error {
-        case let e as ProtocolError: e.code.description
-        case let e as CryptoError: e.code.description
-        case let e as StoreError: e.code.description
+        case let e as any CodedError: e.codeString
         case let e as CLIError: e.code
         case is ListenError: "listen-failed"
         case let e as AdminError: e.code.rawValue

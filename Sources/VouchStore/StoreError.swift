@@ -1,36 +1,8 @@
+public import VouchCrypto
+
 /// Why the node home or its database could not be used. Codes are stable (`--json` output).
-public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Base: String, Sendable {
-            case notInitialized = "not-initialized", alreadyInitialized = "already-initialized"
-            case incomplete, insecurePermissions = "insecure-permissions", io
-            case invalidConfig = "invalid-config", keyMismatch = "key-mismatch", database
-            case staleVersion = "stale-version"
-        }
-        private let base: Base
-        private init(_ base: Base) { self.base = base }
-
-        /// No node home (or no identity in it) where one was expected.
-        public static let notInitialized = Code(.notInitialized)
-        /// `init` on a home that already has an identity.
-        public static let alreadyInitialized = Code(.alreadyInitialized)
-        /// A home left half-made by an interrupted `init`.
-        public static let incomplete = Code(.incomplete)
-        /// A key file or socket that others can read, or owned by another user.
-        public static let insecurePermissions = Code(.insecurePermissions)
-        /// A file could not be read or written.
-        public static let io = Code(.io)
-        /// The config file is not valid.
-        public static let invalidConfig = Code(.invalidConfig)
-        /// The key file does not hold the identity recorded in the database.
-        public static let keyMismatch = Code(.keyMismatch)
-        /// SQLite failed.
-        public static let database = Code(.database)
-        /// A write would move a version counter backwards.
-        public static let staleVersion = Code(.staleVersion)
-
-        public var description: String { base.rawValue }
-    }
+public struct StoreError: CodedError, Equatable {
+    public typealias Code = ErrorCode<StoreError>
 
     public let code: Code
     public let message: String
@@ -40,5 +12,25 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { message }
+}
+
+extension ErrorCode where Domain == StoreError {
+    /// No node home (or no identity in it) where one was expected.
+    public static var notInitialized: Self { Self("not-initialized") }
+    /// `init` on a home that already has an identity.
+    public static var alreadyInitialized: Self { Self("already-initialized") }
+    /// A home left half-made by an interrupted `init`.
+    public static var incomplete: Self { Self("incomplete") }
+    /// A key file or socket that others can read, or owned by another user.
+    public static var insecurePermissions: Self { Self("insecure-permissions") }
+    /// A file could not be read or written.
+    public static var io: Self { Self("io") }
+    /// The config file is not valid.
+    public static var invalidConfig: Self { Self("invalid-config") }
+    /// The key file does not hold the identity recorded in the database.
+    public static var keyMismatch: Self { Self("key-mismatch") }
+    /// SQLite failed.
+    public static var database: Self { Self("database") }
+    /// A write would move a version counter backwards.
+    public static var staleVersion: Self { Self("stale-version") }
 }
