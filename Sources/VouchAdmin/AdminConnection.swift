@@ -14,6 +14,7 @@ struct AdminConnection {
         let handler: AdminHandler
         let events: AdminEventBus
         let logger: Logger
+        let authenticationTimeout: TimeAmount
     }
 
     let channel: NIOAsyncChannel<AdminLine, Never>
@@ -35,10 +36,17 @@ struct AdminConnection {
                     await withDiscardingTaskGroup { group in
                         var authenticated = false
                         var following = false
+                        let logger = context.logger
+                        let authenticationDeadline = raw.eventLoop.scheduleTask(in: context.authenticationTimeout) {
+                            logger.notice("closing an admin connection that did not authenticate in time")
+                            raw.close(promise: nil)
+                        }
+                        defer { authenticationDeadline.cancel() }
                         do {
                             for try await line in inbound {
                                 // A follower's further input is read only to notice when it goes.
                                 if following { continue }
+                                defer { if authenticated { authenticationDeadline.cancel() } }
                                 switch try await answer(line, authenticated: &authenticated) {
                                 case .next: continue
                                 case .close: return

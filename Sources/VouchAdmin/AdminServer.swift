@@ -23,6 +23,7 @@ public struct AdminServer: Sendable {
     private let events: AdminEventBus
     private let handler: AdminHandler
     private let logger: Logger
+    private let authenticationTimeout: TimeAmount
 
     /// How long, at shutdown, a connection may take to deliver its last answer to a client that
     /// has stopped reading, before it is closed anyway: a stuck client must not hold the daemon.
@@ -32,14 +33,19 @@ public struct AdminServer: Sendable {
     ///   - socketPath: where to listen; its directory must be private to this user (mode 0700).
     ///   - cookiePath: where to write the credential clients must present.
     ///   - events: the bus the node publishes to; `events.follow` subscribes to it.
+    ///   - authenticationTimeout: a connection that has not authenticated by then is closed, so
+    ///     a stuck or idle local client cannot hold connections open forever.
     ///   - handler: answers every authenticated request except `auth` and `events.follow`.
     public init(
         socketPath: String,
         cookiePath: String,
         events: AdminEventBus,
         logger: Logger,
+        authenticationTimeout: Duration = .seconds(10),
         handler: @escaping AdminHandler
     ) {
+        let (seconds, attoseconds) = authenticationTimeout.components
+        self.authenticationTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         self.socketPath = socketPath
         self.cookiePath = cookiePath
         self.events = events
@@ -104,7 +110,8 @@ public struct AdminServer: Sendable {
 
         logger.info("admin API listening", metadata: ["socket": "\(socketPath)"])
         onListening()
-        let context = AdminConnection.Context(cookie: cookie, handler: handler, events: events, logger: logger)
+        let context = AdminConnection.Context(cookie: cookie, handler: handler, events: events, logger: logger,
+                                              authenticationTimeout: authenticationTimeout)
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 try await listener.executeThenClose { inbound in

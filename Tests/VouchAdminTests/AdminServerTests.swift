@@ -121,6 +121,25 @@ struct AdminServerTests {
         try await server.stop()
     }
 
+    @Test func connectionThatNeverAuthenticatesIsClosed() async throws {
+        let directory = try TemporaryDirectory()
+        let server = try await start(makeServer(in: directory, authenticationTimeout: .milliseconds(300)), in: directory)
+        // Silent: the server closes it at the deadline (readJSON returns nil at EOF).
+        try await server.withRaw { raw in
+            let end = try await raw.readJSON()
+            #expect(end == nil)
+        }
+        // Authenticated in time: the deadline no longer applies, requests keep working after it.
+        try await server.withRaw { raw in
+            try await raw.authenticate(cookie: try server.cookie)
+            try await Task.sleep(for: .milliseconds(600))
+            await raw.send(["id": 1, "method": "echo", "params": ["still": true]])
+            let answer = try await raw.readJSON()
+            #expect(answer?["result"]?["still"] == true)
+        }
+        try await server.stop()
+    }
+
     @Test func requestBeforeAuthIsUnauthenticatedAndClosed() async throws {
         let server = try await startServer()
         try await server.withRaw { raw in

@@ -60,11 +60,12 @@ let echoHandler: AdminHandler = {
 }()
 
 func makeServer(in directory: TemporaryDirectory, events: AdminEventBus = AdminEventBus(),
+                authenticationTimeout: Duration = .seconds(10),
                 handler: @escaping AdminHandler = echoHandler) -> AdminServer {
     var logger = Logger(label: "vouch.admin.test")
     logger.logLevel = .critical
     return AdminServer(socketPath: directory.socketPath, cookiePath: directory.cookiePath, events: events,
-                       logger: logger, handler: handler)
+                       logger: logger, authenticationTimeout: authenticationTimeout, handler: handler)
 }
 
 /// Starts `server` and returns once it listens; throws what the server threw if it never did.
