@@ -101,6 +101,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Support code the test targets share: child processes, temporary directories, polling.
+        .target(name: "VouchTestKit", swiftSettings: swiftSettings),
         .testTarget(name: "VouchCryptoTests", dependencies: ["VouchCrypto"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VouchProtocolTests",
@@ -144,7 +146,7 @@ let package = Package(
             dependencies: ["VouchProtocol", "VouchCrypto"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore", "VouchTestKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VouchCLITests",
             dependencies: ["VouchProtocol", "VouchCrypto"],

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VouchProtocol
 import VouchStore
+import VouchTestKit
 
 @Suite("NodeConfig")
 struct NodeConfigTests {

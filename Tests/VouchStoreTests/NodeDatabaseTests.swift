@@ -3,6 +3,7 @@ import Testing
 import VouchCrypto
 import VouchProtocol
 import VouchStore
+import VouchTestKit
 
 @Suite("NodeDatabase")
 struct NodeDatabaseTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VouchStore
+import VouchTestKit
 
 @Suite("NodeHome")
 struct NodeHomeTests {
@@ -39,7 +40,7 @@ struct NodeHomeTests {
 
     @Test func createDirectoryIsOwnerOnlyAndTightensAnExistingOne() throws {
         let dir = try TemporaryDirectory()
-        let home = NodeHome(url: dir.path("a/b/home"))
+        let home = NodeHome(url: dir.url("a/b/home"))
         try home.createDirectory()
         #expect(home.exists)
         #expect(try dir.mode(home.url) == 0o700)

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 import VouchStore
+import VouchTestKit
 
 @Suite("SecureFile")
 struct SecureFileTests {
     @Test func createExclusivelyWritesTheContentsWithTheMode() throws {
         let dir = try TemporaryDirectory()
-        let file = dir.path("key")
+        let file = dir.url("key")
         try SecureFile.createExclusively(file, contents: Array("secret".utf8), mode: 0o600)
         #expect(try Data(contentsOf: file) == Data("secret".utf8))
         #expect(try dir.mode(file) == 0o600)
@@ -14,7 +15,7 @@ struct SecureFileTests {
 
     @Test func createExclusivelyRefusesAnExistingFileAndLeavesIt() throws {
         let dir = try TemporaryDirectory()
-        let file = dir.path("key")
+        let file = dir.url("key")
         try Data("original".utf8).write(to: file)
         #expect(throws: StoreError.self) { try SecureFile.createExclusively(file, contents: [1, 2, 3], mode: 0o600) }
         do {
@@ -25,10 +26,10 @@ struct SecureFileTests {
         #expect(try Data(contentsOf: file) == Data("original".utf8))
 
         // A dangling symlink is an existing name too: O_EXCL does not follow it.
-        let link = dir.path("link")
-        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: dir.path("target"))
+        let link = dir.url("link")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: dir.url("target"))
         #expect(throws: StoreError.self) { try SecureFile.createExclusively(link, contents: [1], mode: 0o600) }
-        #expect(!FileManager.default.fileExists(atPath: dir.path("target").path))
+        #expect(!FileManager.default.fileExists(atPath: dir.url("target").path))
     }
 
     @Test func createExclusivelySetsTheModeDespiteTheUmask() throws {
@@ -36,36 +37,36 @@ struct SecureFileTests {
         // 027 keeps the owner's bits, so files other tests create meanwhile stay usable.
         let old = umask(0o027)
         defer { umask(old) }
-        let file = dir.path("card")
+        let file = dir.url("card")
         try SecureFile.createExclusively(file, contents: [1], mode: 0o644)
         #expect(try dir.mode(file) == 0o644)
-        let replaced = dir.path("config")
+        let replaced = dir.url("config")
         try SecureFile.replace(replaced, contents: [2], mode: 0o644)
         #expect(try dir.mode(replaced) == 0o644)
     }
 
     @Test func replaceSwapsTheContentsAndLeavesNoTemporaryFile() throws {
         let dir = try TemporaryDirectory()
-        let file = dir.path("config.json")
+        let file = dir.url("config.json")
         try SecureFile.replace(file, contents: Array("one".utf8), mode: 0o600)
         try SecureFile.replace(file, contents: Array("two".utf8), mode: 0o600)
         #expect(try Data(contentsOf: file) == Data("two".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["config.json"])
         // A leftover temporary file from a crash does not block the next replace.
-        try Data("stale".utf8).write(to: dir.path(".config.json.tmp"))
+        try Data("stale".utf8).write(to: dir.url(".config.json.tmp"))
         try SecureFile.replace(file, contents: Array("three".utf8), mode: 0o600)
         #expect(try Data(contentsOf: file) == Data("three".utf8))
     }
 
     @Test func readPrivateReadsAnOwnerOnlyFile() throws {
         let dir = try TemporaryDirectory()
-        let file = dir.path("key")
+        let file = dir.url("key")
         try SecureFile.createExclusively(file, contents: Array(0...255), mode: 0o600)
         #expect(try SecureFile.readPrivate(file) == Array(0...255))
         #expect(chmod(file.path, 0o400) == 0)
         #expect(try SecureFile.readPrivate(file) == Array(0...255))
-        try SecureFile.createExclusively(dir.path("empty"), contents: [], mode: 0o600)
-        #expect(try SecureFile.readPrivate(dir.path("empty")) == [])
+        try SecureFile.createExclusively(dir.url("empty"), contents: [], mode: 0o600)
+        #expect(try SecureFile.readPrivate(dir.url("empty")) == [])
     }
 
     private func expectRefusal(_ url: URL, _ code: StoreError.Code, containing text: String? = nil,
@@ -84,34 +85,34 @@ struct SecureFileTests {
     @Test(arguments: [0o640, 0o604, 0o644, 0o620, 0o602, 0o660, 0o666, 0o700 | 0o040])
     func readPrivateRefusesGroupOrOtherAccess(mode: Int) throws {
         let dir = try TemporaryDirectory()
-        let file = dir.path("key")
+        let file = dir.url("key")
         try SecureFile.createExclusively(file, contents: [1], mode: mode_t(mode))
         expectRefusal(file, .insecurePermissions, containing: "chmod 600 \(file.path)")
     }
 
     @Test func readPrivateRefusesSymlinksDirectoriesAndMissingFiles() throws {
         let dir = try TemporaryDirectory()
-        let target = dir.path("real")
+        let target = dir.url("real")
         try SecureFile.createExclusively(target, contents: [1], mode: 0o600)
-        let link = dir.path("link")
+        let link = dir.url("link")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
         expectRefusal(link, .insecurePermissions, containing: "symbolic link")
 
-        let directory = dir.path("directory")
+        let directory = dir.url("directory")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         expectRefusal(directory, .insecurePermissions, containing: "not a regular file")
 
-        let fifo = dir.path("fifo")
+        let fifo = dir.url("fifo")
         #expect(mkfifo(fifo.path, 0o600) == 0)
         // O_RDONLY on a FIFO with no writer would block; readPrivate must refuse it without hanging.
         expectRefusal(fifo, .insecurePermissions, containing: "not a regular file")
 
-        expectRefusal(dir.path("missing"), .notInitialized)
+        expectRefusal(dir.url("missing"), .notInitialized)
     }
 
     @Test func readPrivateRefusesAnOversizedFile() throws {
         let dir = try TemporaryDirectory()
-        let file = dir.path("big")
+        let file = dir.url("big")
         try SecureFile.createExclusively(file, contents: Array(repeating: 7, count: 100), mode: 0o600)
         #expect(throws: StoreError.self) { try SecureFile.readPrivate(file, maximumSize: 99) }
         #expect(try SecureFile.readPrivate(file, maximumSize: 100).count == 100)
