@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "VouchAdminTests",
             dependencies: [
-                "VouchAdmin",
+                "VouchAdmin", "VouchTestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

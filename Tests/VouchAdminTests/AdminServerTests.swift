@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import Testing
 @testable import VouchAdmin
+import VouchTestKit
 
 /// The admin API end to end, through real Unix sockets in private temporary directories.
 @Suite(.timeLimit(.minutes(1)))

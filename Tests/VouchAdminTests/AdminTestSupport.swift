@@ -4,23 +4,11 @@ import NIOCore
 import NIOPosix
 import Testing
 @testable import VouchAdmin
+import VouchTestKit
 
-/// A fresh directory of mode 0700 under /tmp (short, because a Unix socket path has at most 107
-/// bytes), removed when the value goes.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        var template = Array("/tmp/vouch-admin-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw AdminError(.io, "mkdtemp failed") }
-        path = String(cString: made)
-        chmod(path, 0o700)
-    }
-
-    var socketPath: String { path + "/admin.sock" }
-    var cookiePath: String { path + "/admin.cookie" }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+extension TemporaryDirectory {
+    var socketPath: String { path("admin.sock") }
+    var cookiePath: String { path("admin.cookie") }
 }
 
 struct TestFailure: Error, CustomStringConvertible {
