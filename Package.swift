@@ -132,7 +132,7 @@ let package = Package(
         .testTarget(
             name: "VouchNodeTests",
             dependencies: [
-                "VouchNode", "VouchProtocol", "VouchCrypto", "VouchTLS", "VouchStore", "VouchAdmin",
+                "VouchNode", "VouchProtocol", "VouchCrypto", "VouchTLS", "VouchStore", "VouchAdmin", "VouchTestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

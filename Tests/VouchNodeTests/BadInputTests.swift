@@ -3,6 +3,7 @@ import NIOCore
 import VouchAdmin
 import VouchStore
 import Testing
+import VouchTestKit
 import VouchCrypto
 import VouchNode
 import VouchProtocol

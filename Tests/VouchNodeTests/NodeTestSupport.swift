@@ -10,29 +10,7 @@ import VouchNode
 import VouchProtocol
 import VouchStore
 import VouchTLS
-
-// MARK: Waiting for conditions
-
-/// A condition a test waited for did not become true in time.
-struct ConditionNotMet: Error, CustomStringConvertible {
-    let description: String
-}
-
-/// Polls `condition` every 20 ms until it holds; fails the test (and throws) when it has not held
-/// within `limit`. The limit is a failure boundary, never a measurement.
-func eventually(_ what: @autoclosure () -> String, within limit: Duration = .seconds(30),
-                sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + limit
-    while true {
-        if try await condition() { return }
-        if ContinuousClock.now >= deadline {
-            let text = "not met within \(limit): \(what())"
-            Issue.record(Comment(rawValue: text), sourceLocation: sourceLocation)
-            throw ConditionNotMet(description: text)
-        }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
+import VouchTestKit
 
 // MARK: Recording what a node publishes and logs
 

@@ -1,4 +1,5 @@
 import Testing
+import VouchTestKit
 import VouchAdmin
 import VouchNode
 import VouchProtocol
@@ -22,7 +23,7 @@ struct OutboxTests {
             #expect(sender.recorder.events("outbox.delivered").isEmpty)
 
             try await peer.startListening()
-            try await eventually("the card is delivered", within: .seconds(20)) {
+            try await eventually("the card is delivered", timeout: .seconds(20)) {
                 !sender.recorder.events("outbox.delivered").isEmpty
             }
             let delivered = try #require(sender.recorder.events("outbox.delivered").first)

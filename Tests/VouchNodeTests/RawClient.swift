@@ -6,6 +6,7 @@ import Testing
 import VouchCrypto
 import VouchProtocol
 import VouchTLS
+import VouchTestKit
 
 /// What a raw client has seen: the handshake, the frames the node sent (as messages), and whether
 /// the connection closed. Written on the client's event loop, read by the test.
@@ -138,7 +139,7 @@ final class RawClient: Sendable {
 
     /// Waits until the node has closed the connection.
     func waitUntilClosed(_ why: String, within limit: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async throws {
-        try await eventually("the node closes the connection: \(why)", within: limit, sourceLocation: sourceLocation) { inbox.closed }
+        try await eventually("the node closes the connection: \(why)", timeout: limit, sourceLocation: sourceLocation) { inbox.closed }
     }
 
     func shutdown() async {

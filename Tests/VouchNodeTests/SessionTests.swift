@@ -6,6 +6,7 @@ import VouchCrypto
 import VouchNode
 import VouchProtocol
 import VouchTLS
+import VouchTestKit
 
 @Suite("Sessions over loopback")
 struct SessionTests {
