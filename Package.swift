@@ -103,7 +103,7 @@ let package = Package(
         ),
         // Support code the test targets share: child processes, temporary directories, polling.
         .target(name: "VouchTestKit", swiftSettings: swiftSettings),
-        .testTarget(name: "VouchCryptoTests", dependencies: ["VouchCrypto"], swiftSettings: swiftSettings),
+        .testTarget(name: "VouchCryptoTests", dependencies: ["VouchCrypto", "VouchTestKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VouchProtocolTests",
             dependencies: ["VouchProtocol", "VouchCrypto"],

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VouchCrypto
+import VouchTestKit
 
 /// Bytes from a hex literal in a test table. A typo in a vector is a test bug: stop loudly.
 func hex(_ text: String) -> [UInt8] {
@@ -24,32 +25,10 @@ enum OpenSSLTool {
         var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    /// Runs `openssl args…` and waits for it. Output goes through files, so a chatty command
-    /// cannot block on a full pipe.
+    /// Runs `openssl args…` in `directory` and waits for it; throws when openssl is not on PATH.
     static func run(_ arguments: [String], in directory: URL) throws -> Result {
-        let id = UUID().uuidString
-        let outURL = directory.appendingPathComponent("stdout-\(id)")
-        let errURL = directory.appendingPathComponent("stderr-\(id)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return Result(
-            status: process.terminationStatus,
-            stdout: try Data(contentsOf: outURL),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-        )
+        let result = try ChildProcess.run(try ChildProcess.find("openssl"), arguments, directory: directory)
+        return Result(status: result.status, stdout: result.stdoutData, stderr: result.stderr)
     }
 
     /// Runs `openssl args…` and records a test failure if it does not exit 0.
@@ -65,11 +44,8 @@ enum OpenSSLTool {
 
 /// A fresh directory for files handed to `openssl`, removed afterwards.
 func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("vouch-crypto-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try body(url)
+    let directory = try TemporaryDirectory(prefix: "vouch-crypto-tests")
+    return try withExtendedLifetime(directory) { try body(directory.url) }
 }
 
 extension URL {
