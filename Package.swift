@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "VouchCryptoTests", dependencies: ["VouchCrypto", "VouchTestKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VouchProtocolTests",
-            dependencies: ["VouchProtocol", "VouchCrypto"],
+            dependencies: ["VouchProtocol", "VouchCrypto", "VouchTestKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
