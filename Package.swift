@@ -143,7 +143,7 @@ let package = Package(
         // End-to-end: real `vouch run` processes with their own homes, driven through the CLI only.
         .testTarget(
             name: "VouchDaemonTests",
-            dependencies: ["VouchProtocol", "VouchCrypto"],
+            dependencies: ["VouchProtocol", "VouchCrypto", "VouchTestKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore", "VouchTestKit"], swiftSettings: swiftSettings),

@@ -161,7 +161,7 @@ public final class ChildProcess: @unchecked Sendable {  // mutated only by the t
     /// Runs `executable ARGS` to its end, with `stdin` on its standard input then EOF (/dev/null when
     /// nil). A run still going at `timeout` is killed and throws, with its output so far.
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
-                           directory: URL? = nil, stdin: Data? = nil, timeout: Duration = .seconds(60)) throws -> ProcessResult {
+                           directory: URL? = nil, stdin: Data? = nil, timeout: Duration = .seconds(30)) throws -> ProcessResult {
         let child = try start(executable, arguments, environment: environment, directory: directory, stdin: stdin)
         guard let result = child.waitForExitBlocking(timeout: timeout) else { throw child.timedOut(timeout) }
         return result
@@ -169,7 +169,7 @@ public final class ChildProcess: @unchecked Sendable {  // mutated only by the t
 
     /// `run`, waiting without blocking a thread.
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
-                           directory: URL? = nil, stdin: Data? = nil, timeout: Duration = .seconds(60)) async throws -> ProcessResult {
+                           directory: URL? = nil, stdin: Data? = nil, timeout: Duration = .seconds(30)) async throws -> ProcessResult {
         let child = try start(executable, arguments, environment: environment, directory: directory, stdin: stdin)
         guard let result = await child.waitForExit(timeout: timeout) else { throw child.timedOut(timeout) }
         return result
@@ -203,5 +203,27 @@ public final class ChildProcess: @unchecked Sendable {  // mutated only by the t
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
         throw ProcessFailure("\(name) was not found on PATH (\(path)); install it to run these tests")
+    }
+
+    /// An executable product of this package. `swift test` builds every product before it runs
+    /// the tests, so it is next to the test runner (`.build…/<triple>/debug/NAME`; on Linux the
+    /// runner is the `…PackageTests.xctest` executable there, on macOS a bundle in that directory
+    /// run by a helper that lives elsewhere). The environment variable `override` names another.
+    /// When nothing is found, a path that does not exist, so that tests fail naming it.
+    public static func builtProduct(_ name: String, override: String) -> URL {
+        if let path = ProcessInfo.processInfo.environment[override], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        var candidates: [URL] = []
+        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
+        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
+            candidates.append(bundle.bundleURL.deletingLastPathComponent())
+        }
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+        for directory in candidates {
+            let binary = directory.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: binary.path) { return binary }
+        }
+        return (candidates.first ?? URL(fileURLWithPath: ".")).appendingPathComponent(name)
     }
 }

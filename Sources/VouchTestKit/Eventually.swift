@@ -12,7 +12,7 @@ public struct ConditionNotMet: Error, CustomStringConvertible {
 ///
 /// Poll in-process state often (the 20 ms default); poll less often when `check` runs a process.
 @discardableResult
-public func eventually<T>(_ what: @autoclosure () -> String, timeout: Duration = .seconds(30),
+public func eventually<T>(_ what: String, timeout: Duration = .seconds(30),
                           interval: Duration = .milliseconds(20), sourceLocation: SourceLocation = #_sourceLocation,
                           _ check: (_ seen: inout String) async throws -> T?) async throws -> T {
     let deadline = ContinuousClock.now + timeout
@@ -20,7 +20,7 @@ public func eventually<T>(_ what: @autoclosure () -> String, timeout: Duration =
     while true {
         if let value = try await check(&seen) { return value }
         if ContinuousClock.now >= deadline {
-            let text = "waited \(timeout) for \(what())" + (seen.isEmpty ? "" : "; last seen: \(seen)")
+            let text = "waited \(timeout) for \(what)" + (seen.isEmpty ? "" : "; last seen: \(seen)")
             Issue.record(Comment(rawValue: text), sourceLocation: sourceLocation)
             throw ConditionNotMet(description: text)
         }
@@ -29,10 +29,10 @@ public func eventually<T>(_ what: @autoclosure () -> String, timeout: Duration =
 }
 
 /// Polls `condition` every `interval` until it holds; see the other `eventually`.
-public func eventually(_ what: @autoclosure () -> String, timeout: Duration = .seconds(30),
+public func eventually(_ what: String, timeout: Duration = .seconds(30),
                        interval: Duration = .milliseconds(20), sourceLocation: SourceLocation = #_sourceLocation,
                        _ condition: () async throws -> Bool) async throws {
-    try await eventually(what(), timeout: timeout, interval: interval, sourceLocation: sourceLocation) {
+    try await eventually(what, timeout: timeout, interval: interval, sourceLocation: sourceLocation) {
         (_: inout String) async throws -> Bool? in try await condition() ? true : nil
     }
 }

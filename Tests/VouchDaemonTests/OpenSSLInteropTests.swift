@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VouchTestKit
 
 /// `openssl s_client` as an independent TLS 1.3 peer against a running node: the node's side of
 /// the handshake is checked by a TLS stack that is not ours.
@@ -21,9 +22,9 @@ struct OpenSSLInteropTests {
 
             func makeCertificate(_ name: String, _ keyOptions: [String]) async throws -> (cert: String, key: String) {
                 let cert = net.root.appendingPathComponent("\(name).crt").path, key = net.root.appendingPathComponent("\(name).key").path
-                let result = try await runToEnd(openssl, ["req", "-x509", "-newkey"] + keyOptions
-                                                    + ["-keyout", key, "-out", cert, "-nodes", "-subj", "/CN=\(name)", "-days", "1"],
-                                                environment: net.environment, directory: net.root)
+                let result = try await ChildProcess.run(openssl, ["req", "-x509", "-newkey"] + keyOptions
+                                                           + ["-keyout", key, "-out", cert, "-nodes", "-subj", "/CN=\(name)", "-days", "1"],
+                                                       environment: net.environment, directory: net.root)
                 guard result.succeeded else { throw TestFailure("openssl req failed: \(result)") }
                 return (cert, key)
             }
@@ -57,11 +58,11 @@ struct OpenSSLInteropTests {
             let pem = try #require(Self.firstCertificate(in: accepted.stdout), "no certificate in \(accepted)")
             let certFile = net.root.appendingPathComponent("node.crt")
             try Data(pem.utf8).write(to: certFile)
-            let spki = try await runToEnd(openssl, ["x509", "-in", certFile.path, "-noout", "-pubkey"],
-                                          environment: net.environment, directory: net.root)
+            let spki = try await ChildProcess.run(openssl, ["x509", "-in", certFile.path, "-noout", "-pubkey"],
+                                                 environment: net.environment, directory: net.root)
             #expect(spki.succeeded, "\(spki)")
-            let der = try await runToEnd(openssl, ["pkey", "-pubin", "-outform", "DER"], environment: net.environment,
-                                         directory: net.root, stdin: spki.stdoutData)
+            let der = try await ChildProcess.run(openssl, ["pkey", "-pubin", "-outform", "DER"], environment: net.environment,
+                                                directory: net.root, stdin: spki.stdoutData)
             #expect(der.succeeded && der.stdoutData.count == 44, "\(der)")  // Ed25519 SubjectPublicKeyInfo
             #expect(der.stdoutData.suffix(32).map { String(format: "%02x", $0) }.joined() == publicKey.lowercased(),
                     "the node's certificate does not hold its identity key")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VouchTestKit
 
 /// The outbox across restarts and crashes, and the event stream, with real daemons.
 @Suite("daemon: outbox, cards and events")
@@ -21,7 +22,7 @@ struct OutboxTests {
             #expect(sent["version"] as? Int == version1, "\(describe(sent))")
 
             // B is down: attempts fail, are counted and explained.
-            let firstAttempts = try await eventually("a failed attempt in A's outbox") { (seen: inout String) async throws -> Int? in
+            let firstAttempts = try await eventually("a failed attempt in A's outbox", interval: .milliseconds(100)) { (seen: inout String) async throws -> Int? in
                 let outbox = try await net.outbox(a)
                 seen = describe(outbox)
                 guard outbox.count == 1, outbox[0]["message"] as? String == message, outbox[0]["peer"] as? String == b.id,
@@ -29,7 +30,7 @@ struct OutboxTests {
                       let error = outbox[0]["last_error"] as? String, !error.isEmpty else { return nil }
                 return attempts
             }
-            let attempts = try await eventually("the attempts to grow past \(firstAttempts)") { (seen: inout String) async throws -> Int? in
+            let attempts = try await eventually("the attempts to grow past \(firstAttempts)", interval: .milliseconds(100)) { (seen: inout String) async throws -> Int? in
                 let outbox = try await net.outbox(a)
                 seen = describe(outbox)
                 guard outbox.count == 1, let attempts = outbox[0]["attempts"] as? Int, attempts > firstAttempts,
@@ -49,7 +50,7 @@ struct OutboxTests {
 
             // B comes up: delivered (within the backoff), stored once.
             _ = try await net.start(b)
-            _ = try await eventually("A's outbox to empty once B runs", timeout: .seconds(40)) { (seen: inout String) async throws -> Bool? in
+            _ = try await eventually("A's outbox to empty once B runs", timeout: .seconds(40), interval: .milliseconds(100)) { (seen: inout String) async throws -> Bool? in
                 let outbox = try await net.outbox(a)
                 seen = describe(outbox)
                 return outbox.isEmpty ? true : nil
@@ -67,7 +68,7 @@ struct OutboxTests {
             #expect(version2 > version1)
             let resent = try await net.vouchJSON(["card", "send", bAddress], on: a)
             #expect(resent["version"] as? Int == version2, "\(describe(resent))")
-            let updated = try await eventually("B to hold version \(version2) of A's card") { (seen: inout String) async throws -> [[String: Any]]? in
+            let updated = try await eventually("B to hold version \(version2) of A's card", interval: .milliseconds(100)) { (seen: inout String) async throws -> [[String: Any]]? in
                 let cards = try await net.cards(b)
                 seen = describe(cards)
                 let fromA = cards.filter { $0["signer"] as? String == a.id }
@@ -75,7 +76,7 @@ struct OutboxTests {
             }
             #expect(updated.count == 1, "\(describe(updated))")
             #expect((updated.first?["fields"] as? [String: Any])?["name"] as? String == "Ada King", "\(describe(updated))")
-            _ = try await eventually("A's outbox to empty again") { (seen: inout String) async throws -> Bool? in
+            _ = try await eventually("A's outbox to empty again", interval: .milliseconds(100)) { (seen: inout String) async throws -> Bool? in
                 let outbox = try await net.outbox(a)
                 seen = describe(outbox)
                 return outbox.isEmpty ? true : nil
@@ -103,7 +104,7 @@ struct OutboxTests {
             #expect(outbox.count == 1 && outbox.first?["message"] as? String == message, "\(describe(outbox))")
 
             _ = try await net.start(b)
-            _ = try await eventually("A's outbox to empty once B runs", timeout: .seconds(40)) { (seen: inout String) async throws -> Bool? in
+            _ = try await eventually("A's outbox to empty once B runs", timeout: .seconds(40), interval: .milliseconds(100)) { (seen: inout String) async throws -> Bool? in
                 let outbox = try await net.outbox(a)
                 seen = describe(outbox)
                 return outbox.isEmpty ? true : nil
@@ -132,7 +133,7 @@ struct OutboxTests {
             }
             // Nothing says when the subscription is in place, so B queues a card for C (not running)
             // until its outbox.queued shows up; only then does A act.
-            _ = try await eventually("vouch events to report B's own outbox.queued") { (seen: inout String) async throws -> Bool? in
+            _ = try await eventually("vouch events to report B's own outbox.queued", interval: .milliseconds(100)) { (seen: inout String) async throws -> Bool? in
                 if !events.isRunning { throw TestFailure("vouch events ended: \(events.result)") }
                 let lines = try parsed()
                 seen = describe(lines)
@@ -143,7 +144,7 @@ struct OutboxTests {
             }
 
             _ = try await net.vouchJSON(["card", "send", b.address], on: a)
-            let lines = try await eventually("session.opened and card.received on B") { (seen: inout String) async throws -> [[String: Any]]? in
+            let lines = try await eventually("session.opened and card.received on B", interval: .milliseconds(100)) { (seen: inout String) async throws -> [[String: Any]]? in
                 let lines = try parsed()
                 seen = describe(lines) + "\n  stderr: \(events.stderr)"
                 let types = lines.compactMap { $0["type"] as? String }

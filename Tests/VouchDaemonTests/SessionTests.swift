@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VouchTestKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,7 +36,7 @@ struct SessionTests {
             #expect(text.stderr.isEmpty, "\(text)")
 
             for (node, other) in [(a, b), (b, a)] {
-                let status = try await eventually("\(node.name)'s status to show one session with \(other.name)") { (seen: inout String) async throws -> [String: Any]? in
+                let status = try await eventually("\(node.name)'s status to show one session with \(other.name)", interval: .milliseconds(100)) { (seen: inout String) async throws -> [String: Any]? in
                     let status = try await net.status(node)
                     seen = describe(status)
                     let sessions = status["sessions"] as? [[String: Any]] ?? []
@@ -115,7 +116,7 @@ struct SessionTests {
             let daemonA = try await net.start(a)
             _ = try await net.start(b)
             _ = try await net.vouchJSON(["ping", b.address], on: a)
-            _ = try await eventually("B to have a session with A") { (seen: inout String) async throws -> Bool? in
+            _ = try await eventually("B to have a session with A", interval: .milliseconds(100)) { (seen: inout String) async throws -> Bool? in
                 let status = try await net.status(b)
                 seen = describe(status)
                 return status["session_count"] as? Int == 1 ? true : nil
@@ -131,7 +132,7 @@ struct SessionTests {
             #expect(!FileManager.default.fileExists(atPath: a.adminSocket.path), "admin.sock is left behind")
             #expect(!FileManager.default.fileExists(atPath: a.adminCookie.path), "admin.cookie is left behind")
 
-            _ = try await eventually("B's session with A to close") { (seen: inout String) async throws -> Bool? in
+            _ = try await eventually("B's session with A to close", interval: .milliseconds(100)) { (seen: inout String) async throws -> Bool? in
                 let status = try await net.status(b)
                 seen = describe(status)
                 return status["session_count"] as? Int == 0 && (status["sessions"] as? [Any])?.isEmpty == true ? true : nil
@@ -191,7 +192,7 @@ struct SessionTests {
             let before = blackhole.connectsInProgress
             #expect(before >= 1, "the blackhole's own connection is not in SYN_SENT")
             let sent = try await net.vouchJSON(["card", "send", "\(c.id)@127.0.0.1:\(blackhole.port)"], on: a)
-            _ = try await eventually("the daemon's SYN to the blackhole") { seen in
+            _ = try await eventually("the daemon's SYN to the blackhole", interval: .milliseconds(100)) { seen in
                 seen = "\(blackhole.connectsInProgress) connects in progress, \(before) before"
                 return blackhole.connectsInProgress > before ? true : nil
             }

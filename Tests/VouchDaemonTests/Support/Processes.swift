@@ -1,33 +1,15 @@
 import Foundation
 import Testing
+import VouchTestKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// The built `vouch` executable. `swift test` builds every product of the package before it runs
-/// the tests, so it is next to the test runner (`.build…/<triple>/debug/vouch`; on Linux the runner
-/// is the `…PackageTests.xctest` executable there). `VOUCH_TEST_BINARY` overrides that.
+/// The built `vouch` executable (`VOUCH_TEST_BINARY` overrides it).
 enum VouchBinary {
-    static let url: URL = {
-        let fileManager = FileManager.default
-        if let path = ProcessInfo.processInfo.environment["VOUCH_TEST_BINARY"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        var candidates: [URL] = []
-        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
-        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        for directory in candidates {
-            let binary = directory.appendingPathComponent("vouch")
-            if fileManager.isExecutableFile(atPath: binary.path) { return binary }
-        }
-        // Tests then fail with this path in the message rather than run something else.
-        return (candidates.first ?? URL(fileURLWithPath: ".")).appendingPathComponent("vouch")
-    }()
+    static let url = ChildProcess.builtProduct("vouch", override: "VOUCH_TEST_BINARY")
 }
 
 /// A failure of the test machinery itself (a deadline passed, a process did not start), with
@@ -37,20 +19,7 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// What one finished process did.
-struct ProcessResult: CustomStringConvertible, Sendable {
-    let command: String
-    let arguments: [String]
-    let status: Int32
-    /// True when the process ended by a signal (then `status` is the signal number).
-    let signaled: Bool
-    let stdoutData: Data
-    let stderrData: Data
-
-    var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
-    var stderr: String { String(decoding: stderrData, as: UTF8.self) }
-    var succeeded: Bool { status == 0 && !signaled }
-
+extension ProcessResult {
     /// stdout as the one line of JSON `--json` promises.
     func json() throws -> [String: Any] {
         try JSON.object(line: stdoutData, what: "stdout of \(self)")
@@ -64,10 +33,6 @@ struct ProcessResult: CustomStringConvertible, Sendable {
     }
 
     var errorCode: String? { (try? jsonError())?["code"] as? String }
-
-    var description: String {
-        "\(command) \(arguments.joined(separator: " ")) → \(signaled ? "signal " : "")\(status)\n  stdout: \(stdout)\n  stderr: \(stderr)"
-    }
 }
 
 enum JSON {
@@ -87,134 +52,6 @@ enum JSON {
         }
         guard let object = value as? [String: Any] else { throw TestFailure("\(what) is not a JSON object") }
         return object
-    }
-}
-
-/// A child process whose output goes to files (no pipes: no deadlock whatever the output size,
-/// no reader threads), read back while it runs.
-final class ChildProcess: @unchecked Sendable {  // mutated only by the test that owns it
-    let process = Process()
-    let command: String
-    let arguments: [String]
-    let stdoutURL: URL
-    let stderrURL: URL
-    private var stdinPipe: Pipe?
-
-    /// Starts `executable ARGS`; `keepStdinOpen` gives it a pipe for `write(stdin:)`, else stdin is /dev/null.
-    init(executable: URL, arguments: [String], environment: [String: String], directory: URL, keepStdinOpen: Bool = false) throws {
-        command = executable.lastPathComponent
-        self.arguments = arguments
-        let id = UUID().uuidString.prefix(8)
-        stdoutURL = directory.appendingPathComponent("\(command)-\(id).out")
-        stderrURL = directory.appendingPathComponent("\(command)-\(id).err")
-        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: stdoutURL), err = try FileHandle(forWritingTo: stderrURL)
-        defer { try? out.close(); try? err.close() }
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = directory
-        process.standardOutput = out
-        process.standardError = err
-        if keepStdinOpen {
-            let pipe = Pipe()
-            stdinPipe = pipe
-            process.standardInput = pipe
-        } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        try process.run()
-    }
-
-    var pid: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
-
-    var stdout: String { String(decoding: (try? Data(contentsOf: stdoutURL)) ?? Data(), as: UTF8.self) }
-    var stderr: String { String(decoding: (try? Data(contentsOf: stderrURL)) ?? Data(), as: UTF8.self) }
-
-    /// The complete lines written to stdout so far.
-    var stdoutLines: [String] {
-        let text = stdout
-        guard let end = text.lastIndex(of: "\n") else { return [] }
-        return text[..<end].split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    }
-
-    func write(stdin data: Data) {
-        stdinPipe?.fileHandleForWriting.write(data)
-    }
-
-    func closeStdin() {
-        try? stdinPipe?.fileHandleForWriting.close()
-        stdinPipe = nil
-    }
-
-    func signal(_ number: Int32) {
-        if process.isRunning { kill(process.processIdentifier, number) }
-    }
-
-    /// Waits for the process to end; nil if it is still running at the deadline.
-    func waitForExit(timeout: Duration) async -> ProcessResult? {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now >= deadline { return nil }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return result
-    }
-
-    /// What it did; only once it has ended.
-    var result: ProcessResult {
-        ProcessResult(command: command, arguments: arguments, status: process.terminationStatus,
-                      signaled: process.terminationReason == .uncaughtSignal,
-                      stdoutData: (try? Data(contentsOf: stdoutURL)) ?? Data(),
-                      stderrData: (try? Data(contentsOf: stderrURL)) ?? Data())
-    }
-
-    /// Ends it for good: SIGKILL, then reap it.
-    func kill9() {
-        closeStdin()
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    deinit { kill9() }
-}
-
-/// Runs a command to its end (killing it at `timeout`, which is then a failure).
-func runToEnd(_ executable: URL, _ arguments: [String], environment: [String: String], directory: URL,
-              stdin: Data? = nil, timeout: Duration = .seconds(30)) async throws -> ProcessResult {
-    let child = try ChildProcess(executable: executable, arguments: arguments, environment: environment, directory: directory,
-                                 keepStdinOpen: stdin != nil)
-    defer {
-        try? FileManager.default.removeItem(at: child.stdoutURL)
-        try? FileManager.default.removeItem(at: child.stderrURL)
-    }
-    if let stdin {
-        child.write(stdin: stdin)
-        child.closeStdin()
-    }
-    guard let result = await child.waitForExit(timeout: timeout) else {
-        child.kill9()
-        throw TestFailure("\(executable.lastPathComponent) \(arguments.joined(separator: " ")) did not end within \(timeout)\n"
-                          + "  stdout: \(child.stdout)\n  stderr: \(child.stderr)")
-    }
-    return result
-}
-
-/// Polls `check` every `interval` until it returns a value, or fails at the deadline saying what
-/// it waited for and the last thing it saw (`check` may set `seen`).
-func eventually<T>(_ what: String, timeout: Duration = .seconds(30), interval: Duration = .milliseconds(100),
-                   _ check: (_ seen: inout String) async throws -> T?) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
-    var seen = ""
-    while true {
-        if let value = try await check(&seen) { return value }
-        if ContinuousClock.now >= deadline {
-            throw TestFailure("waited \(timeout) for \(what); last seen: \(seen)")
-        }
-        try await Task.sleep(for: interval)
     }
 }
 
@@ -292,7 +129,7 @@ final class SilentListener: @unchecked Sendable {  // used by one test at a time
 
     /// Waits until someone has connected.
     func waitForConnection(timeout: Duration = .seconds(20)) async throws {
-        try await eventually("a connection to the silent listener on port \(port)", timeout: timeout, interval: .milliseconds(20)) {
+        try await eventually("a connection to the silent listener on port \(port)", timeout: timeout) {
             (_: inout String) async throws -> Bool? in
             let connection = accept(fd, nil, nil)
             guard connection >= 0 else { return nil }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VouchTestKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -144,8 +145,8 @@ final class TestNet: @unchecked Sendable {  // used by one test at a time
     /// Runs `vouch ARGS --home HOME` to its end.
     func vouch(_ arguments: [String], on node: Node, timeout: Duration = .seconds(30)) async throws -> ProcessResult {
         try checkBinary()
-        return try await runToEnd(VouchBinary.url, arguments + ["--home", node.home.path], environment: environment,
-                                  directory: root, timeout: timeout)
+        return try await ChildProcess.run(VouchBinary.url, arguments + ["--home", node.home.path], environment: environment,
+                                         directory: root, timeout: timeout)
     }
 
     /// Runs `vouch ARGS --json --home HOME`, which must succeed, and returns its JSON.
@@ -173,8 +174,8 @@ final class TestNet: @unchecked Sendable {  // used by one test at a time
     func makeNode(_ name: String, limits: [String: Int]? = nil) async throws -> Node {
         let home = root.appendingPathComponent(name, isDirectory: true)
         let port = try Ports.free()
-        let result = try await runToEnd(VouchBinary.url, ["init", "--home", home.path, "--listen", "127.0.0.1:\(port)", "--json"],
-                                        environment: environment, directory: root)
+        let result = try await ChildProcess.run(VouchBinary.url, ["init", "--home", home.path, "--listen", "127.0.0.1:\(port)", "--json"],
+                                               environment: environment, directory: root)
         guard result.succeeded, let id = try result.json()["id"] as? String else { throw TestFailure("vouch init failed: \(result)") }
         let node = Node(name: name, home: home, id: id, port: port)
         if let limits { try node.setLimits(limits) }
