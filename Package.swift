@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore", "VouchTestKit"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VouchCLITests",
-            dependencies: ["VouchProtocol", "VouchCrypto"],
+            dependencies: ["VouchProtocol", "VouchCrypto", "VouchTestKit"],
             swiftSettings: swiftSettings
         ),
     ]

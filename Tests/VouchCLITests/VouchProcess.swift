@@ -1,32 +1,12 @@
 import Foundation
 import Testing
+import VouchTestKit
 
-/// Runs the built `vouch` executable the way a person or a script would: a separate process with
-/// a controlled environment, its output captured, its exit status returned.
-///
-/// `swift test` builds every product of the package before it runs the tests, so the binary is
-/// next to the test runner: `.build…/<triple>/debug/vouch`. `VOUCH_TEST_BINARY` overrides that.
+/// The built `vouch` executable, run the way a person or a script would: a separate process with
+/// a controlled environment, its output captured, its exit status returned. `VOUCH_TEST_BINARY`
+/// overrides where it is.
 enum VouchBinary {
-    static let url: URL = {
-        let fileManager = FileManager.default
-        if let path = ProcessInfo.processInfo.environment["VOUCH_TEST_BINARY"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        // Linux: the runner is the `…PackageTests.xctest` executable in the build directory.
-        // macOS: it is a bundle in that directory, run by a helper that lives elsewhere.
-        var candidates: [URL] = []
-        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
-        for bundle in Bundle.allBundles where bundle.bundleURL.pathExtension == "xctest" {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent())
-        }
-        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
-        for directory in candidates {
-            let binary = directory.appendingPathComponent("vouch")
-            if fileManager.isExecutableFile(atPath: binary.path) { return binary }
-        }
-        // Tests then fail with this path in the message rather than run something else.
-        return (candidates.first ?? URL(fileURLWithPath: ".")).appendingPathComponent("vouch")
-    }()
+    static let url = ChildProcess.builtProduct("vouch", override: "VOUCH_TEST_BINARY")
 }
 
 /// What one run of `vouch` did.
@@ -74,7 +54,8 @@ struct VouchResult: CustomStringConvertible {
 }
 
 /// A scratch directory for one test: a node home inside it, and a `$HOME` that is not the
-/// user's, so a test that forgets `--home` can never touch a real node. Removed at the end.
+/// user's, so a test that forgets `--home` can never touch a real node. Removed at the end
+/// (it is a `TemporaryDirectory`).
 final class Sandbox: @unchecked Sendable {  // used by one test at a time
     let root: URL
     /// The default node home of `vouch(…)` calls (passed as --home).
@@ -82,15 +63,15 @@ final class Sandbox: @unchecked Sendable {  // used by one test at a time
     /// `$HOME` of every run.
     let userHome: URL
 
+    private let directory: TemporaryDirectory
+
     init() throws {
-        root = FileManager.default.temporaryDirectory
-            .appendingPathComponent("vouch-cli-tests-\(UUID().uuidString)", isDirectory: true)
+        directory = try TemporaryDirectory(prefix: "vouch-cli-tests")
+        root = directory.url
         userHome = root.appendingPathComponent("user", isDirectory: true)
         home = root.appendingPathComponent("node", isDirectory: true)
         try FileManager.default.createDirectory(at: userHome, withIntermediateDirectories: true)
     }
-
-    deinit { try? FileManager.default.removeItem(at: root) }
 
     func path(_ name: String) -> URL { root.appendingPathComponent(name) }
 
@@ -118,31 +99,9 @@ final class Sandbox: @unchecked Sendable {  // used by one test at a time
     func run(executable: URL, arguments: [String], environment: [String: String], stdin: Data?) throws -> VouchResult {
         try #require(FileManager.default.isExecutableFile(atPath: VouchBinary.url.path),
                      "no vouch binary at \(VouchBinary.url.path): run the tests with `swift test`, which builds it")
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = root
-        // Files rather than pipes: no deadlock whatever the output size, and no reader threads.
-        let id = UUID().uuidString
-        let outURL = root.appendingPathComponent(".out-\(id)"), errURL = root.appendingPathComponent(".err-\(id)")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: outURL), errHandle = try FileHandle(forWritingTo: errURL)
-        defer {
-            try? outHandle.close(); try? errHandle.close()
-            try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL)
-        }
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        let input = Pipe()
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        return VouchResult(arguments: arguments, status: process.terminationStatus,
-                           stdoutData: try Data(contentsOf: outURL), stderrData: try Data(contentsOf: errURL))
+        // stdin is a pipe, closed after `stdin` (if any) is written.
+        let result = try ChildProcess.run(executable, arguments, environment: environment, directory: root, stdin: stdin ?? Data())
+        return VouchResult(arguments: arguments, status: result.status, stdoutData: result.stdoutData, stderrData: result.stderrData)
     }
 
     /// `vouch init` that must succeed; returns the node ID.
