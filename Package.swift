@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "VouchTLSTests",
             dependencies: [
-                "VouchTLS", "VouchCrypto",
+                "VouchTLS", "VouchCrypto", "VouchTestKit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -3,6 +3,7 @@ import NIOCore
 import Testing
 import VouchCrypto
 @testable import VouchTLS
+import VouchTestKit
 
 /// Our handler against the `openssl` command-line tool, an independent TLS 1.3 implementation
 /// configured by hand: what we accept and refuse must hold against a peer we did not write.

@@ -1,26 +1,14 @@
 import Foundation
 import VouchCrypto
+import VouchTestKit
 
 /// The `openssl` command-line tool as an independent TLS peer. Tests that need it fail (they do
 /// not skip) when it is missing: interop is part of what these tests prove.
 enum OpenSSLTool {
-    struct Missing: Error, CustomStringConvertible {
-        var description: String { "the openssl binary was not found on PATH; install openssl to run the interop tests" }
-    }
-
     struct TimedOut: Error, CustomStringConvertible {
         let arguments: [String]
         let output: String
         var description: String { "openssl \(arguments.joined(separator: " ")) did not finish; output so far:\n\(output)" }
-    }
-
-    static func executable() throws -> URL {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("openssl")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        throw Missing()
     }
 
     /// Runs `openssl arguments` to completion with `input` on stdin (then EOF), and returns its
@@ -33,64 +21,28 @@ enum OpenSSLTool {
     }
 }
 
-/// A running `openssl` process whose stdout and stderr go to a temporary file (a pipe could
-/// fill and stall it), and whose stdin stays open when asked (`s_server` quits on stdin EOF).
-///
-/// `@unchecked Sendable`: `Process` and `FileHandle` are used from the test task and from
-/// Foundation's termination handler, which only resumes a continuation.
-final class RunningOpenSSL: @unchecked Sendable {
+/// A running `openssl` process whose stdout and stderr go, interleaved, to one file (a pipe
+/// could fill and stall it), and whose stdin stays open when asked (`s_server` quits on stdin EOF).
+final class RunningOpenSSL: @unchecked Sendable {  // used by one test at a time
     let arguments: [String]
-    private let process = Process()
-    private let stdin = Pipe()
-    private let outputURL: URL
-    private let exit = AsyncStream<Int32>.makeStream()
+    private let child: ChildProcess
 
     init(_ arguments: [String], keepStdinOpen: Bool, input: String = "") throws {
         self.arguments = arguments
-        outputURL = FileManager.default.temporaryDirectory.appendingPathComponent("vouch-openssl-\(UUID().uuidString).log")
-        guard FileManager.default.createFile(atPath: outputURL.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown)
-        }
-        let output = try FileHandle(forWritingTo: outputURL)
-        process.executableURL = try OpenSSLTool.executable()
-        process.arguments = arguments
-        process.standardInput = stdin
-        process.standardOutput = output
-        process.standardError = output
-        let continuation = exit.continuation
-        process.terminationHandler = { finished in
-            continuation.yield(finished.terminationStatus)
-            continuation.finish()
-        }
-        try process.run()
-        try output.close()
-        if !input.isEmpty { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        if !keepStdinOpen { try stdin.fileHandleForWriting.close() }
+        child = try ChildProcess(executable: try ChildProcess.find("openssl"), arguments: arguments,
+                                 keepStdinOpen: true, mergeOutput: true)
+        if !input.isEmpty { child.write(stdin: Data(input.utf8)) }
+        if !keepStdinOpen { child.closeStdin() }
     }
 
-    deinit {
-        if process.isRunning { process.terminate() }
-        try? FileManager.default.removeItem(at: outputURL)
-    }
-
-    var output: String {
-        (try? String(contentsOf: outputURL, encoding: .utf8)) ?? ""
-    }
+    var output: String { child.stdout }
 
     func waitForExit(limit: Duration) async throws -> Int32 {
-        let watchdog = Task { [process] in
-            try await Task.sleep(for: limit)
-            guard process.isRunning else { return false }
-            process.terminate()
-            return true
-        }
-        var iterator = exit.stream.makeAsyncIterator()
-        let status = await iterator.next() ?? -1
-        watchdog.cancel()
-        if (try? await watchdog.value) == true {
+        guard let result = await child.waitForExit(timeout: limit) else {
+            child.signal(SIGTERM)
             throw OpenSSLTool.TimedOut(arguments: arguments, output: output)
         }
-        return status
+        return result.status
     }
 
     /// Polls the output until `pattern` matches, returning the first capture group
@@ -103,30 +55,21 @@ final class RunningOpenSSL: @unchecked Sendable {
             if let match = output.firstMatch(of: regex), let capture = match.output[1].substring {
                 return String(capture)
             }
-            guard process.isRunning else { break }
+            guard child.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw OpenSSLTool.TimedOut(arguments: arguments, output: output)
     }
 
     func terminate() {
-        if process.isRunning { process.terminate() }
+        child.signal(SIGTERM)
     }
 }
 
 /// A private temporary directory (0700) holding key and certificate files (0600) for openssl.
-final class CredentialDirectory {
-    let url: URL
+typealias CredentialDirectory = TemporaryDirectory
 
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("vouch-tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
+extension TemporaryDirectory {
     /// Writes `text` to `name` with mode 0600 and returns its path.
     @discardableResult
     func write(_ name: String, _ text: String) throws -> String {
