@@ -25,6 +25,8 @@ public final class NodeRuntime: Sendable {
     let admission: Mutex<ConnectionAdmission>
     private let serials = Mutex<UInt64>(0)
     private let eventSink: @Sendable (String, [String: JSONValue]) -> Void
+    /// Dials in progress, abandoned together at shutdown.
+    let dials = DialRegistry()
     /// Wakes the outbox worker when a message is queued or a peer connects.
     let outboxWakeup = OutboxWakeup()
 

@@ -63,6 +63,7 @@ public struct NodeService: Service {
             runtime.logger.info("shutting down")
             try? await listener.close()
         }
+        runtime.dials.closeAll()
         let sessions = runtime.sessions.all
         for session in sessions { session.close() }
         for session in sessions { try? await session.channel.closeFuture.get() }

@@ -35,6 +35,10 @@ extension NodeRuntime {
         if let existing = sessions.session(for: address.id), existing.channel.isActive { return existing }
         let remote = address.endpoint.description
         let established = EstablishedBox()
+        guard dials.add(established) else {
+            throw SessionError(kind: .closed, message: "the node is shutting down")
+        }
+        defer { dials.remove(established) }
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(limits.handshakeTimeout.timeAmount)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
@@ -90,7 +94,7 @@ extension NodeRuntime {
 }
 
 /// Carries the session future out of the channel initializer.
-private final class EstablishedBox: Sendable {
+final class EstablishedBox: Sendable {
     let value = Mutex<EventLoopFuture<PeerSession>?>(nil)
     /// The channels dialed, and whether the dialing task was cancelled.
     private let dialing = Mutex<(channels: [any Channel], cancelled: Bool)>(([], false))
@@ -110,5 +114,33 @@ private final class EstablishedBox: Sendable {
             return state.channels
         }
         for channel in channels { channel.close(promise: nil) }
+    }
+}
+
+/// Every dial in progress, so that shutdown can abandon them all, whoever started them (the
+/// outbox worker or an admin request such as `ping`), instead of waiting for their timeouts.
+final class DialRegistry: Sendable {
+    private let state = Mutex<(dials: [ObjectIdentifier: EstablishedBox], closed: Bool)>(([:], false))
+
+    /// Registers a dial; false once the node is shutting down.
+    func add(_ dial: EstablishedBox) -> Bool {
+        state.withLock { state in
+            guard !state.closed else { return false }
+            state.dials[ObjectIdentifier(dial)] = dial
+            return true
+        }
+    }
+
+    func remove(_ dial: EstablishedBox) {
+        _ = state.withLock { $0.dials.removeValue(forKey: ObjectIdentifier(dial)) }
+    }
+
+    /// Abandons every dial in progress and refuses new ones.
+    func closeAll() {
+        let dials = state.withLock { state in
+            state.closed = true
+            return Array(state.dials.values)
+        }
+        for dial in dials { dial.cancel() }
     }
 }

@@ -181,6 +181,25 @@ struct SessionTests {
         }
     }
 
+    @Test("SIGTERM while `vouch ping` is in a TLS handshake with a peer that never answers: the daemon stops without waiting for the handshake timeout, and ping fails")
+    func shutdownDuringPing() async throws {
+        try await TestNet.run { net in
+            let a = try await net.makeNode("a", limits: ["handshake_timeout_seconds": 600]), c = try await net.makeNode("c")
+            let silent = try SilentListener()
+            let daemon = try await net.start(a)
+            let ping = try net.spawn(VouchBinary.url, ["ping", "--home", a.home.path, "\(c.id)@127.0.0.1:\(silent.port)"])
+            try await silent.waitForConnection()
+
+            daemon.child.signal(SIGTERM)
+            let result = try #require(await daemon.child.waitForExit(timeout: .seconds(20)),
+                                      "vouch run did not stop within 20 s of SIGTERM while a ping dialed a silent peer:\n\(daemon.stderr)")
+            #expect(result.succeeded, "\(result)")
+            let pinged = try #require(await ping.waitForExit(timeout: .seconds(20)), "vouch ping kept running after the daemon stopped")
+            #expect(!pinged.succeeded, "a ping to a silent peer reported success: \(pinged)")
+            withExtendedLifetime(silent) {}
+        }
+    }
+
     @Test("SIGTERM while the outbox waits for a TCP connect that is never answered: the daemon stops without waiting for the connect timeout")
     func shutdownDuringConnect() async throws {
         try await TestNet.run { net in
