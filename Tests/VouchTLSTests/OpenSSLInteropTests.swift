@@ -18,9 +18,7 @@ struct OpenSSLInteropTests {
         let server = try TestIdentity()
         let clientKey = try Ed25519PrivateKey()
         let files = try CredentialDirectory()
-        let clientFiles = try files.writeIdentity(
-            clientKey, certificate: SelfSignedCertificate(key: clientKey, commonName: "s_client"), name: "client"
-        )
+        let clientFiles = try files.writeClientIdentity(clientKey)
         let listener = try await TestServer.start(
             configuration: server.configuration, echo: true, closeAfterReceiving: "hello vouch\n".utf8.count
         )
@@ -46,9 +44,7 @@ struct OpenSSLInteropTests {
     @Test func sClientLimitedToTLS12IsRefused() async throws {
         let clientKey = try Ed25519PrivateKey()
         let files = try CredentialDirectory()
-        let clientFiles = try files.writeIdentity(
-            clientKey, certificate: SelfSignedCertificate(key: clientKey, commonName: "s_client"), name: "client"
-        )
+        let clientFiles = try files.writeClientIdentity(clientKey)
         let listener = try await TestServer.start(configuration: TestIdentity().configuration)
         defer { Task { await listener.stop() } }
 
@@ -120,9 +116,7 @@ struct OpenSSLInteropTests {
     @Test func sClientWithoutALPNIsRefused() async throws {
         let clientKey = try Ed25519PrivateKey()
         let files = try CredentialDirectory()
-        let clientFiles = try files.writeIdentity(
-            clientKey, certificate: SelfSignedCertificate(key: clientKey, commonName: "s_client"), name: "client"
-        )
+        let clientFiles = try files.writeClientIdentity(clientKey)
         let listener = try await TestServer.start(configuration: TestIdentity().configuration)
         defer { Task { await listener.stop() } }
 

@@ -84,4 +84,9 @@ extension TemporaryDirectory {
     func writeIdentity(_ key: Ed25519PrivateKey, certificate: SelfSignedCertificate, name: String) throws -> (key: String, certificate: String) {
         (try write("\(name)-key.pem", key.pkcs8PEM()), try write("\(name)-cert.pem", certificate.pem))
     }
+
+    /// A new Ed25519 identity for `openssl s_client`, written as `client-key.pem` and `client-cert.pem`.
+    func writeClientIdentity(_ key: Ed25519PrivateKey) throws -> (key: String, certificate: String) {
+        try writeIdentity(key, certificate: SelfSignedCertificate(key: key, commonName: "s_client"), name: "client")
+    }
 }
