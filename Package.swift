@@ -9,6 +9,17 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// A libFuzzer target (Docs/fuzzing.md): one executable per decoder, one file each. `.ci/fuzz`
+/// builds them with `--sanitize=fuzzer` and `-DVOUCH_LIBFUZZER` (libFuzzer then supplies `main`);
+/// in an ordinary build they compile too, as programs that replay the input files they are given.
+func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: ["VouchFuzzSupport"] + dependencies,
+        swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+    )
+}
+
 let package = Package(
     name: "vouch",
     platforms: [.macOS(.v15)],
@@ -101,6 +112,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What the fuzz targets share: the replay entry point, fixed keys, edge values, and the
+        // generators of validly signed documents and messages (structure-aware fuzzing).
+        .target(name: "VouchFuzzSupport", dependencies: ["VouchCrypto", "VouchProtocol"], swiftSettings: swiftSettings),
+        fuzzTarget("FuzzCBOR", ["VouchProtocol"]),
+        fuzzTarget("FuzzEnvelope", ["VouchProtocol"]),
+        fuzzTarget("FuzzArmor", ["VouchProtocol"]),
+        fuzzTarget("FuzzNodeID", ["VouchProtocol"]),
+        fuzzTarget("FuzzNodeAddress", ["VouchProtocol"]),
+        fuzzTarget("FuzzEndpoint", ["VouchProtocol"]),
+        fuzzTarget("FuzzProfile", ["VouchProtocol"]),
+        fuzzTarget("FuzzFrame", ["VouchProtocol"]),
+        fuzzTarget("FuzzMessage", ["VouchProtocol"]),
+        fuzzTarget("FuzzSignedProfile", ["VouchProtocol"]),
+        fuzzTarget("FuzzNodeInbound", [
+            "VouchNode", "VouchProtocol", "VouchStore", "VouchTLS", "VouchAdmin",
+            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+        ]),
+        fuzzTarget("FuzzAdminLine", [
+            "VouchAdmin", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         // Support code the test targets share: child processes, temporary directories, polling.
         .target(name: "VouchTestKit", swiftSettings: swiftSettings),
         .testTarget(name: "VouchCryptoTests", dependencies: ["VouchCrypto", "VouchTestKit"], swiftSettings: swiftSettings),

@@ -4,9 +4,9 @@
 ///     ← {"id":1,"result":{…}}
 ///     ← {"error":{"code":"unknown-method","message":"…"},"id":1}
 ///     ← {"event":{"data":{…},"time":"2025-01-01T12:00:00.000Z","type":"invitation.received"}}
-enum AdminMessage {
+package enum AdminMessage {
     /// A request line, as the server reads it.
-    struct Request: Sendable, Equatable {
+    package struct Request: Sendable, Equatable {
         let id: Int64
         let method: String
         let params: JSONValue
@@ -14,7 +14,7 @@ enum AdminMessage {
 
     /// The request in `value`, or the `malformed` error to answer with (with the id, when the
     /// line had a usable one, so a client can still match the answer).
-    static func parseRequest(_ value: JSONValue) -> Result<Request, RequestError> {
+    package static func parseRequest(_ value: JSONValue) -> Result<Request, RequestError> {
         guard case .object = value else {
             return .failure(RequestError(id: nil, error: AdminError(.malformed, "a request must be a JSON object")))
         }
@@ -33,7 +33,7 @@ enum AdminMessage {
         return .success(Request(id: id, method: method, params: params.isNull ? [:] : params))
     }
 
-    struct RequestError: Error {
+    package struct RequestError: Error {
         let id: Int64?
         let error: AdminError
     }

@@ -1,5 +1,5 @@
 import Logging
-import VouchProtocol
+package import VouchProtocol
 import VouchAdmin
 import VouchStore
 
@@ -7,7 +7,7 @@ extension NodeRuntime {
     /// Processes a delivery (a message that is acked) at most once and returns the reply: `ack`
     /// when it is stored (or was before), `error` when it is refused. The ack is sent only after
     /// the database commit, so an acked message is never lost.
-    func deliver(_ message: WireMessage, from peer: NodeID) async -> WireMessage {
+    package func deliver(_ message: WireMessage, from peer: NodeID) async -> WireMessage {
         do {
             switch message.knownType {
             case .card?:

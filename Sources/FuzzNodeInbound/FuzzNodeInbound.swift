@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+import NIOPosix
+import VouchAdmin
+import VouchFuzzSupport
+import VouchNode
+import VouchProtocol
+import VouchStore
+import VouchTLS
+
+/// Structure-aware, through the node's real inbound path: the fuzzer's bytes choose a validly
+/// encoded message from an authenticated peer (`InboundMessageGenerator`; a card carries a
+/// validly signed profile with edge values), and a real `NodeRuntime` on a temporary node home
+/// receives it as its session handler would: decode, receipt checks, verify, store. The crash a
+/// peer could cause past the decoders (a card version of 2^63 reaching `Int64(...)` in the
+/// store) is what this target exists for.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzNodeInbound(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    var input = FuzzInput(FuzzReplay.bytes(data, count))
+    let runtime = FuzzNode.runtime
+    let frame = InboundMessageGenerator.frame(&input, recipient: runtime.identity, nowMilliseconds: FuzzNode.nowMilliseconds())
+    _ = runBlocking { await receiveInboundFrame(frame, from: FuzzKeys.senderID, runtime: runtime) }
+    return 0
+}
+
+/// What the session handler does with one frame from an authenticated peer
+/// (`PeerSessionHandler.channelRead` and `handle`), minus the channel: decode, the receipt
+/// checks, then a delivery's decode, verification and store. Control messages (ping, pong, ack,
+/// error) are answered or matched on the channel and touch nothing else. The one place to
+/// change when the node's dispatch changes.
+func receiveInboundFrame(_ frame: [UInt8], from peer: NodeID, runtime: NodeRuntime) async -> WireMessage? {
+    guard let message = try? WireMessage(decoding: frame) else { return nil }
+    switch InboundMessagePolicy.check(message, localNode: runtime.identity, nowMilliseconds: FuzzNode.nowMilliseconds(),
+                                      limits: runtime.limits) {
+    case .reject: return nil
+    case .accept(let type):
+        guard type.isDelivery else { return nil }
+        return await runtime.deliver(message, from: peer)
+    }
+}
+
+/// One node for the whole run, its home on tmpfs when there is one (the database commits with
+/// `synchronous = FULL`; on a disk every delivery would wait for an fsync), removed at exit.
+enum FuzzNode {
+    static let home: URL = {
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
+        return base.appendingPathComponent("vouch-fuzz-\(getpid())")
+    }()
+
+    static let runtime: NodeRuntime = {
+        do {
+            let nodeHome = NodeHome(url: home)
+            try nodeHome.createDirectory()
+            atexit { try? FileManager.default.removeItem(at: FuzzNode.home) }
+            let database = try NodeDatabase(home: nodeHome)
+            try database.recordIdentity(FuzzKeys.vectorRecipient, createdAt: nowMilliseconds())
+            let limits = TransportLimits.default
+            return NodeRuntime(identityKey: FuzzKeys.recipient, tls: try TLSConfiguration(privateKey: FuzzKeys.recipient),
+                               database: database, config: NodeConfig(listen: try Endpoint(host: "127.0.0.1", port: 7400), limits: limits),
+                               limits: limits, group: MultiThreadedEventLoopGroup(numberOfThreads: 1),
+                               logger: Logger(label: "vouch.fuzz") { _ in SwiftLogNoOpLogHandler() }, events: { _, _ in })
+        } catch {
+            fatalError("cannot set up the node to fuzz: \(error)")
+        }
+    }()
+
+    static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+}
+
+#if !VOUCH_LIBFUZZER
+@main enum Replay { static func main() { FuzzReplay.run(fuzzNodeInbound) } }
+#endif
