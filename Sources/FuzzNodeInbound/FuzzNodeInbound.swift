@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOPosix
+import Synchronization
 import VouchAdmin
 import VouchFuzzSupport
 import VouchNode
@@ -18,7 +19,8 @@ import VouchTLS
 public func fuzzNodeInbound(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     var input = FuzzInput(FuzzReplay.bytes(data, count))
     let runtime = FuzzNode.runtime
-    let frame = InboundMessageGenerator.frame(&input, recipient: runtime.identity, nowMilliseconds: FuzzNode.nowMilliseconds())
+    let frame = InboundMessageGenerator.frame(&input, recipient: runtime.identity, freshID: FuzzNode.freshMessageID(),
+                                              nowMilliseconds: FuzzNode.nowMilliseconds())
     _ = runBlocking { await receiveInboundFrame(frame, from: FuzzKeys.senderID, runtime: runtime) }
     return 0
 }
@@ -65,6 +67,13 @@ enum FuzzNode {
     }()
 
     static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+
+    /// A message ID this node has not seen yet.
+    private static let counter = Atomic<UInt64>(0)
+    static func freshMessageID() -> [UInt8] {
+        let n = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        return [0xF0] + [UInt8](repeating: 0, count: 7) + withUnsafeBytes(of: n.bigEndian, Array.init)
+    }
 }
 
 #if !VOUCH_LIBFUZZER

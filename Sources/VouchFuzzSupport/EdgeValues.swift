@@ -1,8 +1,9 @@
 /// Values at the edges of what decoders and stores convert: integer widths, JSON's exact-integer
 /// limit, and one character from every Unicode general category plus the ones text rules name.
 public enum EdgeValues {
+    /// 1 first: the value a zero choice gives is a valid version, port or count.
     public static let unsigned: [UInt64] = [
-        0, 1, 2, 23, 24, 255, 256, 65_535, 65_536,
+        1, 0, 2, 23, 24, 255, 256, 65_535, 65_536,
         1 << 31 - 1, 1 << 31, 1 << 31 + 1, 1 << 32 - 1, 1 << 32,
         1 << 53, 1 << 53 + 1, UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max,
         1_700_000_000, 1_700_000_000_000,

@@ -1,6 +1,8 @@
 /// The fuzzer's bytes read as a stream of choices, so libFuzzer's mutations of the bytes become
 /// mutations of a generated value (a structure-aware target). Reading past the end yields zeros,
-/// so every input, even empty, describes exactly one value and a short input a simple one.
+/// so every input, even empty, describes exactly one value. Generators put the usual, valid
+/// choice at zero (`chance` is false for a zero byte, `pick` takes the first option), so that
+/// short and empty inputs describe valid documents and each mutation departs from one.
 public struct FuzzInput {
     private let bytes: [UInt8]
     private var offset = 0
@@ -26,8 +28,8 @@ public struct FuzzInput {
 
     public mutating func pick<T>(_ options: [T]) -> T { options[index(below: options.count)] }
 
-    /// True with probability about `percent` / 100.
-    public mutating func chance(_ percent: Int) -> Bool { Int(byte()) * 100 < percent * 256 }
+    /// True with probability about `percent` / 100, never for a zero byte.
+    public mutating func chance(_ percent: Int) -> Bool { Int(byte()) * 100 >= (100 - percent) * 256 }
 
     public mutating func uint64Raw() -> UInt64 {
         var n: UInt64 = 0
@@ -58,8 +60,8 @@ public struct FuzzInput {
     /// `limit` and `limit + 1` UTF-8 bytes among the likely outcomes.
     public mutating func text(limit: Int) -> String {
         switch index(below: 8) {
-        case 0: return ""
-        case 1, 2:
+        case 4: return ""
+        case 5, 6:
             // Exactly at, one under or one over the limit: one scalar repeated, padded with ASCII.
             let target = max(0, limit + index(below: 3) - 1)
             let scalar = pick(EdgeValues.scalars)
@@ -67,7 +69,7 @@ public struct FuzzInput {
             var length = 0
             while length + scalar.utf8.count <= target { text.unicodeScalars.append(scalar); length += scalar.utf8.count }
             return text + String(repeating: "a", count: target - length)
-        case 3:
+        case 7:
             return pick(EdgeValues.texts)
         default:
             var text = ""

@@ -5,17 +5,20 @@ public import VouchProtocol
 /// numbers come from the edges often enough to test the checks themselves; a card carries a
 /// generated, validly signed profile (`SignedDocumentGenerator`).
 public enum InboundMessageGenerator {
-    public static func frame(_ input: inout FuzzInput, recipient: NodeID, nowMilliseconds now: UInt64) -> [UInt8] {
-        let type = input.chance(90) ? input.pick(WireMessageType.allCases).rawValue : input.text(limit: 32)
-        let sentAt = input.chance(85) ? now - UInt64(input.index(below: 1000)) : input.uint64()
-        let expiresAt = input.chance(85) ? sentAt &+ 1 &+ UInt64(input.index(below: 65_536)) * 16 : input.uint64()
+    /// `freshID` is the message ID unless the input asks for one from a small set: a node
+    /// processes a message ID once, so repeated IDs would only ever reach the duplicate check.
+    public static func frame(_ input: inout FuzzInput, recipient: NodeID, freshID: [UInt8], nowMilliseconds now: UInt64) -> [UInt8] {
+        let type = input.chance(10) ? input.text(limit: 32)
+            : input.chance(40) ? input.pick(WireMessageType.allCases).rawValue : WireMessageType.card.rawValue
+        let sentAt = input.chance(15) ? input.uint64() : now - UInt64(input.index(below: 1000))
+        let expiresAt = input.chance(15) ? input.uint64() : sentAt &+ 1 &+ UInt64(input.index(below: 65_536)) * 16
         var members: [String: CBORValue] = [
-            "version": .unsigned(input.chance(95) ? WireMessage.protocolVersion : input.uint64()),
-            "id": .bytes(messageID(&input)),
+            "version": .unsigned(input.chance(5) ? input.uint64() : WireMessage.protocolVersion),
+            "id": .bytes(input.chance(5) ? messageID(&input) : freshID),
             "type": .text(type),
             "sent_at": .unsigned(sentAt),
             "expires_at": .unsigned(expiresAt),
-            "to": .bytes(input.chance(95) ? recipient.rawRepresentation : input.rawBytes(maximum: 33)),
+            "to": .bytes(input.chance(5) ? input.rawBytes(maximum: 33) : recipient.rawRepresentation),
             "body": body(&input, type: type),
         ]
         if input.chance(30) { members["reply_to"] = .bytes(messageID(&input)) }
@@ -24,22 +27,22 @@ public enum InboundMessageGenerator {
         return CBORValue.map(members).encoded
     }
 
-    /// 16 bytes, from a small set most of the time so that duplicates (already processed) occur.
+    /// 16 bytes from a small set, so that duplicates (already processed) occur, or any length.
     static func messageID(_ input: inout FuzzInput) -> [UInt8] {
-        if input.chance(97) { return [UInt8](repeating: input.byte() & 0x0F, count: MessageID.byteCount) }
-        return input.rawBytes(maximum: 17)
+        if input.chance(10) { return input.rawBytes(maximum: 17) }
+        return [UInt8](repeating: input.byte() & 0x0F, count: MessageID.byteCount)
     }
 
     static func body(_ input: inout FuzzInput, type: String) -> CBORValue {
         switch type {
-        case WireMessageType.card.rawValue where input.chance(90):
+        case WireMessageType.card.rawValue where !input.chance(10):
             var body: [String: CBORValue] = ["document": .bytes(SignedDocumentGenerator.profileEnvelope(&input))]
             if input.chance(3) { body[input.text(limit: 12)] = CBORValueGenerator.value(&input) }
             return .map(body)
-        case WireMessageType.error.rawValue where input.chance(80):
+        case WireMessageType.error.rawValue where !input.chance(20):
             return .map(["code": .text(input.text(limit: 32)), "message": .text(input.text(limit: 256))])
         default:
-            return input.chance(80) ? .map([:]) : CBORValueGenerator.value(&input)
+            return input.chance(20) ? CBORValueGenerator.value(&input) : .map([:])
         }
     }
 }

@@ -7,14 +7,15 @@ public import VouchProtocol
 /// envelope check to the payload rules and whatever stores the result. A few choices break the
 /// shape on purpose (a missing, unknown or wrongly typed member; another type; a bad signature).
 public enum SignedDocumentGenerator {
-    /// The encoded envelope of a generated profile document, signed by `FuzzKeys.sender`.
+    /// The encoded envelope of a generated profile document, signed by one of `FuzzKeys.signers`.
     public static func profileEnvelope(_ input: inout FuzzInput) -> [UInt8] {
         let payload = input.chance(3) ? input.rawBytes(maximum: 64) : profilePayload(&input).encoded
-        let type = input.chance(95) ? DocumentType.profile.name : input.text(limit: 32)
-        let format: UInt64 = input.chance(95) ? 1 : input.uint64()
-        let signer = FuzzKeys.sender.publicKey.rawRepresentation
+        let type = input.chance(5) ? input.text(limit: 32) : DocumentType.profile.name
+        let format: UInt64 = input.chance(5) ? input.uint64() : 1
+        let key = input.pick(FuzzKeys.signers)
+        let signer = key.publicKey.rawRepresentation
         let signed = SignedEnvelope.signatureInput(type: type, formatVersion: format, signer: signer, payload: payload)
-        var signature = try! FuzzKeys.sender.signature(for: signed)
+        var signature = try! key.signature(for: signed)
         if input.chance(2) { signature[input.index(below: signature.count)] ^= 1 }
         return CBORValue.array([.text(type), .unsigned(format), .bytes(signer), .bytes(payload), .bytes(signature)]).encoded
     }
@@ -28,7 +29,7 @@ public enum SignedDocumentGenerator {
         var members: [String: CBORValue] = [
             "version": .unsigned(input.uint64()),
             "updated": .unsigned(input.uint64()),
-            "audience": .text(input.chance(85) ? input.pick(Audience.allCases).rawValue : input.text(limit: 16)),
+            "audience": .text(input.chance(15) ? input.text(limit: 16) : input.pick(Audience.allCases).rawValue),
             "fields": .map(fields),
             "links": .array((0..<input.index(below: ProfileLink.maximumCount + 2)).map { _ in .text(link(&input)) }),
             "endpoints": .array((0..<input.index(below: Profile.maximumEndpoints + 2)).map { _ in .text(endpoint(&input)) }),
@@ -41,19 +42,19 @@ public enum SignedDocumentGenerator {
     }
 
     static func link(_ input: inout FuzzInput) -> String {
-        guard input.chance(80) else { return input.text(limit: ProfileLink.maximumBytes) }
+        if input.chance(20) { return input.text(limit: ProfileLink.maximumBytes) }
         let scheme = input.pick(["https://", "mailto:", "x:", "h-t.t+p:", "1http://"])
         return scheme + input.text(limit: ProfileLink.maximumBytes - scheme.utf8.count)
     }
 
     static func endpoint(_ input: inout FuzzInput) -> String {
         if input.chance(10) { return input.text(limit: Endpoint.maximumLength) }
-        let host = input.chance(85)
-            ? input.pick(["localhost", "a.example.org", "127.0.0.1", "[::1]", "[2001:db8::7]", "[::ffff:1.2.3.4]",
+        let host = input.chance(15)
+            ? input.text(limit: 253)
+            : input.pick(["localhost", "a.example.org", "127.0.0.1", "[::1]", "[2001:db8::7]", "[::ffff:1.2.3.4]",
                           String(repeating: "a", count: 63), String(repeating: "a", count: 64),
                           Array(repeating: String(repeating: "b", count: 63), count: 4).joined(separator: ".").prefix(253).description])
-            : input.text(limit: 253)
-        let port = input.chance(90) ? String(input.uint64()) : input.text(limit: 6)
+        let port = input.chance(10) ? input.text(limit: 6) : String(input.uint64())
         return "\(host):\(port)"
     }
 }
