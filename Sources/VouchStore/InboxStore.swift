@@ -36,7 +36,7 @@ extension NodeDatabase {
             try db.execute(sql: """
                 INSERT INTO received_message (sender, message_id, received_at, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
-                """, arguments: [Data(sender.rawRepresentation), Data(message.id.bytes), Int64(now), Int64(message.expiresAt)])
+                """, arguments: [Data(sender.rawRepresentation), Data(message.id.bytes), SQLInteger.storing(now, "now"), SQLInteger.storing(message.expiresAt, "expiresAt")])
             guard db.changesCount > 0 else { return (.duplicate, nil) }
             return (.processed, try effect(db))
         }
@@ -53,8 +53,8 @@ extension NodeDatabase {
             var current: (SignedEnvelope, UInt64)?
             if let row = try Row.fetchOne(db, sql: "SELECT version, document FROM received_card WHERE signer = ? AND audience = ?",
                                           arguments: [signer, audience]) {
-                let bytes: Data = row["document"]
-                current = (try SignedEnvelope(verifying: Array(bytes)), UInt64(row["version"] as Int64))
+                let bytes: Data = try row.required("document")
+                current = (try SignedEnvelope(verifying: Array(bytes)), try row.unsigned("version"))
             }
             let decision = ProfileVersionRule.decide(current: current?.0, currentVersion: current?.1,
                                                      incoming: envelope, incomingVersion: document.version)
@@ -63,7 +63,7 @@ extension NodeDatabase {
                 INSERT INTO received_card (signer, audience, version, document, received_at, sender) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(signer, audience) DO UPDATE SET version = excluded.version, document = excluded.document,
                     received_at = excluded.received_at, sender = excluded.sender
-                """, arguments: [signer, audience, Int64(document.version), Data(envelope.encoded), Int64(now), Data(sender.rawRepresentation)])
+                """, arguments: [signer, audience, SQLInteger.storing(document.version, "version"), Data(envelope.encoded), SQLInteger.storing(now, "now"), Data(sender.rawRepresentation)])
             return .stored
         }
     }
@@ -71,11 +71,12 @@ extension NodeDatabase {
     public func receivedCards() throws -> [ReceivedCard] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM received_card ORDER BY received_at DESC").map { row in
-                let signer: Data = row["signer"], sender: Data = row["sender"], document: Data = row["document"]
+                let signer: Data = try row.required("signer"), sender: Data = try row.required("sender")
+                let document: Data = try row.required("document")
                 return ReceivedCard(signer: NodeID(publicKey: try .init(rawRepresentation: Array(signer))),
-                                    audience: Audience(rawValue: row["audience"]) ?? .everyone,
-                                    version: UInt64(row["version"] as Int64), document: Array(document),
-                                    receivedAt: UInt64(row["received_at"] as Int64),
+                                    audience: Audience(rawValue: try row.required("audience")) ?? .everyone,
+                                    version: try row.unsigned("version"), document: Array(document),
+                                    receivedAt: try row.unsigned("received_at"),
                                     sender: NodeID(publicKey: try .init(rawRepresentation: Array(sender))))
             }
         }
@@ -84,7 +85,7 @@ extension NodeDatabase {
     /// Forgets processed message IDs whose messages have expired (a copy would now be refused as expired).
     public func pruneReceivedMessages(nowMilliseconds now: UInt64) throws {
         try write { db in
-            try db.execute(sql: "DELETE FROM received_message WHERE expires_at <= ?", arguments: [Int64(now)])
+            try db.execute(sql: "DELETE FROM received_message WHERE expires_at <= ?", arguments: [SQLInteger.storing(now, "now")])
         }
     }
 }

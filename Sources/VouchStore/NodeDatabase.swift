@@ -43,9 +43,9 @@ public final class NodeDatabase: Sendable {
     public func recordIdentity(_ id: NodeID, createdAt: UInt64) throws {
         try write { db in
             try db.execute(sql: "INSERT INTO identity (id, public_key, created_at) VALUES (1, ?, ?)",
-                           arguments: [Data(id.rawRepresentation), Int64(createdAt)])
+                           arguments: [Data(id.rawRepresentation), SQLInteger.storing(createdAt, "createdAt")])
             try db.execute(sql: "INSERT INTO profile (id, version, updated_at, links_audience) VALUES (1, 0, ?, 'everyone')",
-                           arguments: [Int64(createdAt)])
+                           arguments: [SQLInteger.storing(createdAt, "createdAt")])
         }
     }
 
@@ -56,12 +56,13 @@ public final class NodeDatabase: Sendable {
             guard let row = try Row.fetchOne(db, sql: "SELECT version, updated_at, links_audience FROM profile WHERE id = 1") else {
                 throw StoreError(.notInitialized, "the database has no profile: run `vouch init`")
             }
-            var profile = Profile(version: UInt64(row["version"] as Int64), updatedAt: UInt64(row["updated_at"] as Int64),
-                                  linksAudience: Audience(rawValue: row["links_audience"]) ?? .connections)
+            var profile = Profile(version: try row.unsigned("version"), updatedAt: try row.unsigned("updated_at"),
+                                  linksAudience: Audience(rawValue: try row.required("links_audience")) ?? .connections)
             for field in try Row.fetchAll(db, sql: "SELECT field, value, audience FROM profile_field") {
                 // A row this version does not understand is skipped rather than shown wrongly.
-                guard let name = ProfileField(rawValue: field["field"]), let audience = Audience(rawValue: field["audience"]) else { continue }
-                profile.fields[name] = .init(value: field["value"], audience: audience)
+                guard let name = ProfileField(rawValue: try field.required("field")),
+                      let audience = Audience(rawValue: try field.required("audience")) else { continue }
+                profile.fields[name] = .init(value: try field.required("value"), audience: audience)
             }
             profile.links = try String.fetchAll(db, sql: "SELECT url FROM profile_link ORDER BY position")
             profile.endpoints = try String.fetchAll(db, sql: "SELECT endpoint FROM profile_endpoint ORDER BY position")
@@ -76,11 +77,11 @@ public final class NodeDatabase: Sendable {
         try profile.validate()
         try write { db in
             let current = try Int64.fetchOne(db, sql: "SELECT version FROM profile WHERE id = 1") ?? 0
-            guard Int64(profile.version) == current + 1 else {
+            guard try SQLInteger.storing(profile.version, "version") == current + 1 else {
                 throw StoreError(.staleVersion, "the profile changed meanwhile (now version \(current)); try again")
             }
             try db.execute(sql: "UPDATE profile SET version = ?, updated_at = ?, links_audience = ? WHERE id = 1",
-                           arguments: [Int64(profile.version), Int64(profile.updatedAt), profile.linksAudience.rawValue])
+                           arguments: [SQLInteger.storing(profile.version, "version"), SQLInteger.storing(profile.updatedAt, "updatedAt"), profile.linksAudience.rawValue])
             try db.execute(sql: "DELETE FROM profile_field")
             for (field, entry) in profile.fields {
                 try db.execute(sql: "INSERT INTO profile_field (field, value, audience) VALUES (?, ?, ?)",
