@@ -30,9 +30,9 @@ public enum CardStoreResult: Sendable, Equatable {
 extension NodeDatabase {
     /// Processes a delivered message at most once: records its ID and runs the effect in one
     /// transaction, so a crash leaves either both or neither, and a second copy is a no-op.
-    func receiveOnce<T>(from sender: NodeID, message: WireMessage, nowMilliseconds now: UInt64,
-                        effect: (Database) throws -> T) throws -> (DeliveryOutcome, T?) {
-        try write { db in
+    func receiveOnce<T: Sendable>(from sender: NodeID, message: WireMessage, nowMilliseconds now: UInt64,
+                                  effect: @escaping @Sendable (Database) throws -> T) async throws -> (DeliveryOutcome, T?) {
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO received_message (sender, message_id, received_at, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
@@ -46,8 +46,8 @@ extension NodeDatabase {
     /// version rule against the held card of the same signer and audience: an older or
     /// conflicting version never replaces the one held.
     public func receiveCard(_ envelope: SignedEnvelope, document: ProfileDocument, from sender: NodeID,
-                            message: WireMessage, nowMilliseconds now: UInt64) throws -> (DeliveryOutcome, CardStoreResult?) {
-        try receiveOnce(from: sender, message: message, nowMilliseconds: now) { db in
+                            message: WireMessage, nowMilliseconds now: UInt64) async throws -> (DeliveryOutcome, CardStoreResult?) {
+        try await receiveOnce(from: sender, message: message, nowMilliseconds: now) { db in
             let signer = Data(envelope.signer.rawRepresentation)
             let audience = document.audience.rawValue
             var current: (SignedEnvelope, UInt64)?

@@ -126,4 +126,12 @@ public final class NodeDatabase: Sendable {
             throw StoreError(.database, "database write failed: \(error.message ?? error.description)")
         }
     }
+
+    /// A write transaction run on GRDB's writer queue, so a caller on the cooperative thread pool
+    /// (a session's delivery) waits without blocking one of its few threads on disk I/O.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch let error as DatabaseError {
+            throw StoreError(.database, "database write failed: \(error.message ?? error.description)")
+        }
+    }
 }
