@@ -52,7 +52,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw CLIError(.usage, code: "usage", "--log-level: \"\(logLevel)\" is not a log level")
             }
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = NodeLogHandler(label: label)
                 handler.logLevel = level
                 return handler
             }

@@ -188,8 +188,9 @@ final class PeerSessionHandler: ChannelDuplexHandler {
             if let session { send(runtime.makeMessage(type: .ping, to: session.peer)) }
         case .close(let why):
             switch why {
-            case .idle: logger.info("closing an idle session", metadata: ["reason": .string(why.description)])
-            default: logger.notice("closing the session", metadata: ["reason": .string(why.description)])
+            case .idle: logger.info("closing an idle session")
+            case .peerNotReading: logger.notice("closing a session whose peer does not read what it is sent")
+            case .timeout, .closed, .tooManyRequests, .invalidReply: logger.notice("closing the session", metadata: ["reason": .string(why.description)])
             }
             context.close(promise: nil)
         case .pauseReading:
