@@ -624,6 +624,19 @@ def read_card_body(body):
     return bytes(body["document"])
 
 
+def read_body(type_name, body):
+    """§5: a body read for its type; Refused('invalid-body') when it is not that shape."""
+    if type_name in ("ping", "pong", "ack"):
+        if not (isinstance(body, dict) and len(body) == 0):
+            raise Refused("invalid-body", type_name + " body")
+        return {}
+    if type_name == "error":
+        return read_error_body(body)
+    if type_name == "card":
+        return read_card_body(body)
+    raise Refused("unknown-type", type_name)
+
+
 def parse_address(text):
     """Returns (key, host, port)."""
     rest = "".join(c for c in text if c not in WHITE_SPACE)
@@ -879,6 +892,10 @@ def check_transport(c, vectors):
             actual = {"error": refusal.code, "reply_to": refusal.reply_to.hex() if refusal.reply_to is not None else None}
         c.check(g, "refuse message: " + v["description"], actual == {"error": v["error"], "reply_to": v["reply_to"]},
                 "(expected %s/%s, got %s)" % (v["error"], v["reply_to"], actual))
+
+    for v in vectors["bodies"]:
+        actual = c.outcome(lambda: read_body(v["type"], decode(bytes.fromhex(v["body_hex"]))))
+        c.check(g, "body: " + v["description"], actual == v["result"], "(expected %s, got %s)" % (v["result"], actual))
 
     rows = set()
     for v in vectors["receipt_checks"]:
