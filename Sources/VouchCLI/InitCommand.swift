@@ -39,7 +39,7 @@ struct InitCommand: ParsableCommand {
                 // Either a complete node (refuse) or an init interrupted before the database. A
                 // database that cannot be read is reported as such (`database`), never written over.
                 if try home.contains(home.databaseFile),
-                   try NodeDatabase(home: home).identity() != nil {
+                   try NodeDatabase(home: home, access: .readOnly).identity() != nil {
                     throw StoreError(.alreadyInitialized,
                                      "\(home.path) already has a node identity; nothing was changed (use another --home for a second node)")
                 }
@@ -48,7 +48,7 @@ struct InitCommand: ParsableCommand {
                 // A database without its key: the key was lost or moved. A new key would not
                 // match the identity recorded there, so refuse and point at the backup.
                 if try home.contains(home.databaseFile),
-                   let recorded = try NodeDatabase(home: home).identity() {
+                   let recorded = try NodeDatabase(home: home, access: .readOnly).identity() {
                     throw StoreError(.alreadyInitialized,
                                      "\(home.path) holds node \(recorded.shortForm) but its identity.key is missing: restore the key file from a backup; nothing was changed (use another --home for a new node)")
                 }
