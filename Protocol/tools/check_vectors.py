@@ -433,6 +433,15 @@ def print_endpoint(host, port):
     return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
 
 
+MAX_INTEGER = 2 ** 53 - 1  # encoding.md, "Integer ranges"
+
+
+def in_range(value, what):
+    if value > MAX_INTEGER:
+        raise Refused("out-of-range", what)
+    return value
+
+
 def read_profile(payload):
     top = decode(payload)
     if not isinstance(top, dict):
@@ -449,10 +458,10 @@ def read_profile(payload):
             raise Refused("wrong-type", key)
         return value
 
-    version = take(top, "version", "uint")
+    version = in_range(take(top, "version", "uint"), "version")
     if version < 1:
         raise Refused("invalid-value", "version")
-    updated = take(top, "updated", "uint")
+    updated = in_range(take(top, "updated", "uint"), "updated")
     audience = take(top, "audience", "text")
     if audience not in AUDIENCES:
         raise Refused("invalid-value", "audience")
@@ -571,7 +580,7 @@ def read_message(payload):
                 continue
             raise WireRefused("malformed", message_id, "missing " + key)
         value = message[key]
-        ok = (kind == "any" or kind == "uint" and is_uint(value) or kind == "text" and isinstance(value, str)
+        ok = (kind == "any" or kind == "uint" and is_uint(value) and value <= MAX_INTEGER or kind == "text" and isinstance(value, str)
               or isinstance(kind, int) and isinstance(value, bytes) and len(value) == kind)
         if not ok:
             raise WireRefused("malformed", message_id, "field " + key)

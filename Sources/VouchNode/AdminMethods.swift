@@ -77,7 +77,7 @@ extension NodeRuntime {
         let rtt = ContinuousClock.now - connected
         guard reply.knownType == .pong else {
             let detail = (try? WireErrorBody(reply.body)).map { "\($0.code): \($0.message)" } ?? reply.type
-            throw AdminError(.peerError, "\(address.id.shortForm) answered the ping with \(Self.printable(detail))")
+            throw AdminError(.peerError, "\(address.id.shortForm) answered the ping with \(UntrustedText.escaped(detail))")
         }
         return PingResponse(peer: session.peer.description, shortID: session.peer.shortForm,
                             endpoint: Self.remoteEndpoint(of: session), requestedEndpoint: address.endpoint.description,
@@ -159,22 +159,6 @@ extension NodeRuntime {
             return "unknown"
         }
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-    }
-
-    /// Text from a peer, safe to show: control characters (which could move a terminal's cursor
-    /// or forge a line) written as `\u{…}`, and at most 300 characters.
-    static func printable(_ text: String) -> String {
-        let limit = 300
-        var shown = ""
-        for scalar in text.unicodeScalars.prefix(limit) {
-            let value = scalar.value
-            if value < 0x20 || (0x7F...0x9F).contains(value) {
-                shown += "\\u{\(String(value, radix: 16))}"
-            } else {
-                shown.unicodeScalars.append(scalar)
-            }
-        }
-        return text.unicodeScalars.count > limit ? shown + "…" : shown
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

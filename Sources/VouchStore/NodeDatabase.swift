@@ -82,12 +82,11 @@ public final class NodeDatabase: Sendable {
 
     /// Records the identity and an empty profile (version 0, nothing published yet).
     public func recordIdentity(_ id: NodeID, createdAt: UInt64) throws {
-        let createdAt = try Self.integer(createdAt, "the creation time")
         try write { db in
             try db.execute(sql: "INSERT INTO identity (id, public_key, created_at) VALUES (1, ?, ?)",
-                           arguments: [Data(id.rawRepresentation), createdAt])
+                           arguments: [Data(id.rawRepresentation), SQLInteger.storing(createdAt, "createdAt")])
             try db.execute(sql: "INSERT INTO profile (id, version, updated_at, links_audience) VALUES (1, 0, ?, 'everyone')",
-                           arguments: [createdAt])
+                           arguments: [SQLInteger.storing(createdAt, "createdAt")])
         }
     }
 
@@ -98,18 +97,18 @@ public final class NodeDatabase: Sendable {
             guard let row = try Row.fetchOne(db, sql: "SELECT version, updated_at, links_audience FROM profile WHERE id = 1") else {
                 // `init` writes the identity and the profile in one transaction: one without the
                 // other is damage, not an unfinished `init`.
-                throw Self.damaged("the profile row is missing")
+                guard try Row.fetchOne(db, sql: "SELECT 1 FROM identity WHERE id = 1") == nil else {
+                    throw Self.damaged("the identity has no profile row")
+                }
+                throw StoreError(.notInitialized, "the database has no profile: run `vouch init`")
             }
-            guard let audience = Audience(rawValue: try row.decode(String.self, forColumn: "links_audience")) else {
-                throw Self.damaged("profile.links_audience is not an audience")
-            }
-            var profile = Profile(version: try Self.unsigned(row, "version", of: "profile"),
-                                  updatedAt: try Self.unsigned(row, "updated_at", of: "profile"), linksAudience: audience)
+            var profile = Profile(version: try row.unsigned("version"), updatedAt: try row.unsigned("updated_at"),
+                                  linksAudience: Audience(rawValue: try row.required("links_audience")) ?? .connections)
             for field in try Row.fetchAll(db, sql: "SELECT field, value, audience FROM profile_field") {
                 // A row this version does not understand is skipped rather than shown wrongly.
-                guard let name = ProfileField(rawValue: try field.decode(String.self, forColumn: "field")),
-                      let audience = Audience(rawValue: try field.decode(String.self, forColumn: "audience")) else { continue }
-                profile.fields[name] = .init(value: try field.decode(String.self, forColumn: "value"), audience: audience)
+                guard let name = ProfileField(rawValue: try field.required("field")),
+                      let audience = Audience(rawValue: try field.required("audience")) else { continue }
+                profile.fields[name] = .init(value: try field.required("value"), audience: audience)
             }
             profile.links = try String.fetchAll(db, sql: "SELECT url FROM profile_link ORDER BY position")
             profile.endpoints = try String.fetchAll(db, sql: "SELECT endpoint FROM profile_endpoint ORDER BY position")
@@ -122,15 +121,13 @@ public final class NodeDatabase: Sendable {
     /// edit that lost the race gets `staleVersion` instead of silently overwriting the other.
     public func saveProfile(_ profile: Profile) throws {
         try profile.validate()
-        let version = try Self.integer(profile.version, "the profile version")
-        let updatedAt = try Self.integer(profile.updatedAt, "the profile's update time")
         try write { db in
             let current = try Int64.fetchOne(db, sql: "SELECT version FROM profile WHERE id = 1") ?? 0
-            guard version == current + 1 else {
+            guard try SQLInteger.storing(profile.version, "version") == current + 1 else {
                 throw StoreError(.staleVersion, "the profile changed meanwhile (now version \(current)); try again")
             }
             try db.execute(sql: "UPDATE profile SET version = ?, updated_at = ?, links_audience = ? WHERE id = 1",
-                           arguments: [version, updatedAt, profile.linksAudience.rawValue])
+                           arguments: [SQLInteger.storing(profile.version, "version"), SQLInteger.storing(profile.updatedAt, "updatedAt"), profile.linksAudience.rawValue])
             try db.execute(sql: "DELETE FROM profile_field")
             for (field, entry) in profile.fields {
                 try db.execute(sql: "INSERT INTO profile_field (field, value, audience) VALUES (?, ?, ?)",
@@ -191,19 +188,13 @@ public final class NodeDatabase: Sendable {
         String(String(describing: error).prefix { $0 != "\n" })
     }
 
-    /// The non-negative integer in `column`; a NULL, a text or a negative value is damage.
-    static func unsigned(_ row: Row, _ column: String, of table: String) throws -> UInt64 {
-        guard case .int64(let value) = (row[column] as DatabaseValue).storage, let unsigned = UInt64(exactly: value) else {
-            throw damaged("\(table).\(column) is not a non-negative integer")
+    /// A write transaction run on GRDB's writer queue, so a caller on the cooperative thread pool
+    /// (a session's delivery) waits without blocking one of its few threads on disk I/O.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch let error as DatabaseError {
+            throw StoreError(.database, "database write failed: \(error.message ?? error.description)")
+        } catch let error as RowDecodingError {
+            throw Self.damaged(Self.describe(error))
         }
-        return unsigned
-    }
-
-    /// `value` as the signed 64-bit integer SQLite stores; larger values are refused, not wrapped.
-    static func integer(_ value: UInt64, _ what: String) throws -> Int64 {
-        guard let integer = Int64(exactly: value) else {
-            throw StoreError(.database, "\(what) (\(value)) is too large to store (at most 2^63−1)")
-        }
-        return integer
     }
 }

@@ -49,7 +49,7 @@ extension NodeDatabase {
             try db.execute(sql: """
                 INSERT INTO peer (node_id, endpoint, first_seen) VALUES (?, ?, ?)
                 ON CONFLICT(node_id) DO UPDATE SET endpoint = excluded.endpoint
-                """, arguments: [Data(address.id.rawRepresentation), address.endpoint.description, Int64(now)])
+                """, arguments: [Data(address.id.rawRepresentation), address.endpoint.description, SQLInteger.storing(now, "now")])
         }
     }
 
@@ -63,7 +63,7 @@ extension NodeDatabase {
 
     public func markPeerSeen(_ id: NodeID, nowMilliseconds now: UInt64) throws {
         try write { db in
-            try db.execute(sql: "UPDATE peer SET last_seen = ? WHERE node_id = ?", arguments: [Int64(now), Data(id.rawRepresentation)])
+            try db.execute(sql: "UPDATE peer SET last_seen = ? WHERE node_id = ?", arguments: [SQLInteger.storing(now, "now"), Data(id.rawRepresentation)])
         }
     }
 
@@ -74,8 +74,8 @@ extension NodeDatabase {
                 INSERT INTO outbox (message_id, peer, type, body, sent_at, expires_at, attempts, next_attempt_at, last_error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [Data(entry.messageID.bytes), Data(entry.peer.rawRepresentation), entry.type.rawValue,
-                                 Data(entry.body), Int64(entry.sentAt), Int64(entry.expiresAt), entry.attempts,
-                                 Int64(entry.nextAttemptAt), entry.lastError])
+                                 Data(entry.body), SQLInteger.storing(entry.sentAt, "sentAt"), SQLInteger.storing(entry.expiresAt, "expiresAt"), entry.attempts,
+                                 SQLInteger.storing(entry.nextAttemptAt, "nextAttemptAt"), entry.lastError])
         }
     }
 
@@ -88,19 +88,20 @@ extension NodeDatabase {
     public func dueOutbox(nowMilliseconds now: UInt64, limit: Int = 256) throws -> [OutboxEntry] {
         try read { db in
             try Self.outboxRows(db, sql: "SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
-                                arguments: [Int64(now), limit])
+                                arguments: [SQLInteger.storing(now, "now"), limit])
         }
     }
 
     /// When the next attempt is due, or nil if the outbox is empty.
     public func nextOutboxAttempt() throws -> UInt64? {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox").map(UInt64.init) }
+        try read { db in try Row.fetchOne(db, sql: "SELECT min(next_attempt_at) AS next FROM outbox WHERE next_attempt_at IS NOT NULL")
+                .flatMap { $0.hasNull(atIndex: 0) ? nil : try $0.unsigned("next") } }
     }
 
     public func recordAttempt(_ id: MessageID, attempts: Int, nextAttemptAt: UInt64, error: String?) throws {
         try write { db in
             try db.execute(sql: "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE message_id = ?",
-                           arguments: [attempts, Int64(nextAttemptAt), error, Data(id.bytes)])
+                           arguments: [attempts, SQLInteger.storing(nextAttemptAt, "nextAttemptAt"), error, Data(id.bytes)])
         }
     }
 
@@ -116,22 +117,23 @@ extension NodeDatabase {
     /// Removes and returns the messages that expired undelivered.
     public func expireOutbox(nowMilliseconds now: UInt64) throws -> [OutboxEntry] {
         try write { db in
-            let expired = try Self.outboxRows(db, sql: "SELECT * FROM outbox WHERE expires_at <= ?", arguments: [Int64(now)])
-            try db.execute(sql: "DELETE FROM outbox WHERE expires_at <= ?", arguments: [Int64(now)])
+            let expired = try Self.outboxRows(db, sql: "SELECT * FROM outbox WHERE expires_at <= ?", arguments: [SQLInteger.storing(now, "now")])
+            try db.execute(sql: "DELETE FROM outbox WHERE expires_at <= ?", arguments: [SQLInteger.storing(now, "now")])
             return expired
         }
     }
 
     private static func outboxRows(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [OutboxEntry] {
         try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-            guard let type = WireMessageType(rawValue: row["type"]) else { return nil }
-            let peerBytes: Data = row["peer"], idBytes: Data = row["message_id"], body: Data = row["body"]
+            guard let type = WireMessageType(rawValue: try row.required("type", as: String.self)) else { return nil }
+            let peerBytes: Data = try row.required("peer"), idBytes: Data = try row.required("message_id")
+            let body: Data = try row.required("body")
             return OutboxEntry(
                 messageID: try MessageID(bytes: Array(idBytes)),
                 peer: NodeID(publicKey: try .init(rawRepresentation: Array(peerBytes))),
                 type: type, body: Array(body),
-                sentAt: UInt64(row["sent_at"] as Int64), expiresAt: UInt64(row["expires_at"] as Int64),
-                attempts: row["attempts"], nextAttemptAt: UInt64(row["next_attempt_at"] as Int64), lastError: row["last_error"])
+                sentAt: try row.unsigned("sent_at"), expiresAt: try row.unsigned("expires_at"),
+                attempts: try row.required("attempts"), nextAttemptAt: try row.unsigned("next_attempt_at"), lastError: try row.required("last_error", as: String?.self))
         }
     }
 }
@@ -142,7 +144,7 @@ extension NodeDatabase {
     public func makeOutboxDueNow(for peer: NodeID, nowMilliseconds now: UInt64) throws {
         try write { db in
             try db.execute(sql: "UPDATE outbox SET next_attempt_at = ? WHERE peer = ? AND next_attempt_at > ?",
-                           arguments: [Int64(now), Data(peer.rawRepresentation), Int64(now)])
+                           arguments: [SQLInteger.storing(now, "now"), Data(peer.rawRepresentation), SQLInteger.storing(now, "now")])
         }
     }
 
