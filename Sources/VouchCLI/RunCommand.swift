@@ -58,7 +58,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             let logger = Logger(label: "vouch")
             Self.raiseOpenFileLimit(logger)
-            let node = try NodeContext.open(global.nodeHome)
+            let node = try NodeContext.open(global.nodeHome, access: .readWrite)
             // A second daemon on the same home would fight over the database and the socket.
             if let client = try? await AdminClient.connect(socketPath: node.home.adminSocket.path, cookiePath: node.home.adminCookie.path) {
                 client.close()
