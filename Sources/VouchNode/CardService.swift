@@ -25,14 +25,6 @@ struct CardService: Sendable {
         logger.info("card received", metadata: ["signer": .string(envelope.signer.shortForm), "version": .stringConvertible(profile.version),
                                                 "stored": .stringConvertible(stored)])
         publish("card.received", ["signer": .string(envelope.signer.description), "from": .string(peer.description),
-                                  "version": .unsigned(profile.version), "stored": .bool(stored)])
-    }
-}
-
-extension JSONValue {
-    /// An unsigned integer exactly: a JSON number when it fits `Int64`, else its decimal text
-    /// (no protocol integer is that large, but a conversion here must never trap).
-    static func unsigned(_ value: UInt64) -> JSONValue {
-        Int64(exactly: value).map(JSONValue.int) ?? .string(String(value))
+                                  "version": .uint(profile.version), "stored": .bool(stored)])
     }
 }
