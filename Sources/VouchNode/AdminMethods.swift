@@ -97,15 +97,7 @@ extension NodeRuntime {
             throw AdminError(.emptyProfile, "the profile is empty: set it first with `vouch profile set`")
         }
         let envelope = try profile.document(for: .everyone).signed(with: identityKey)
-        let now = Clock.nowMilliseconds()
-        let entry = OutboxEntry(messageID: .random(), peer: address.id, type: .card,
-                                body: CBORValue.map(["document": .bytes(envelope.encoded)]).encoded,
-                                sentAt: now, expiresAt: now + Self.cardLifetime, nextAttemptAt: now)
-        try database.rememberPeer(address, nowMilliseconds: now)
-        try database.enqueue(entry)
-        outboxWakeup.signal()
-        publish("outbox.queued", ["message": .string(entry.messageID.description), "peer": .string(address.id.description),
-                                  "type": .string("card")])
+        let entry = try queue(.card(CardBody(document: envelope.encoded)), to: address, lifetime: Self.cardLifetime)
         return CardSendResponse(message: entry.messageID.description, peer: address.id.description, version: profile.version,
                                 expiresAt: Self.isoTime(entry.expiresAt))
     }

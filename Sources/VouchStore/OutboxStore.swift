@@ -3,13 +3,12 @@ import GRDB
 import VouchCrypto
 public import VouchProtocol
 
-/// A message waiting in the outbox for its peer to acknowledge it.
+/// A message waiting in the outbox for its peer to acknowledge it. Only a `Delivery` can be
+/// queued: a type that is not acked has no business in the outbox, and the compiler says so.
 public struct OutboxEntry: Sendable, Equatable {
     public var messageID: MessageID
     public var peer: NodeID
-    public var type: WireMessageType
-    /// The canonical CBOR of the message body.
-    public var body: [UInt8]
+    public var delivery: Delivery
     /// Unix milliseconds; fixed at enqueue so every retry is byte-identical.
     public var sentAt: UInt64
     public var expiresAt: UInt64
@@ -17,12 +16,11 @@ public struct OutboxEntry: Sendable, Equatable {
     public var nextAttemptAt: UInt64
     public var lastError: String?
 
-    public init(messageID: MessageID, peer: NodeID, type: WireMessageType, body: [UInt8], sentAt: UInt64,
+    public init(messageID: MessageID, peer: NodeID, delivery: Delivery, sentAt: UInt64,
                 expiresAt: UInt64, attempts: Int = 0, nextAttemptAt: UInt64, lastError: String? = nil) {
         self.messageID = messageID
         self.peer = peer
-        self.type = type
-        self.body = body
+        self.delivery = delivery
         self.sentAt = sentAt
         self.expiresAt = expiresAt
         self.attempts = attempts
@@ -30,10 +28,11 @@ public struct OutboxEntry: Sendable, Equatable {
         self.lastError = lastError
     }
 
+    public var type: WireMessageType { delivery.type }
+
     /// The message exactly as it goes on the wire, on every attempt.
-    public func message() throws -> WireMessage {
-        WireMessage(id: messageID, type: type, sentAt: sentAt, expiresAt: expiresAt, recipient: peer,
-                    body: try CBORValue(canonical: body))
+    public var message: WireMessage {
+        WireMessage(id: messageID, type: delivery.type, sentAt: sentAt, expiresAt: expiresAt, recipient: peer, body: delivery.value)
     }
 }
 
@@ -74,7 +73,7 @@ extension NodeDatabase {
                 INSERT INTO outbox (message_id, peer, type, body, sent_at, expires_at, attempts, next_attempt_at, last_error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [Data(entry.messageID.bytes), Data(entry.peer.rawRepresentation), entry.type.rawValue,
-                                 Data(entry.body), SQLInteger.storing(entry.sentAt, "sentAt"), SQLInteger.storing(entry.expiresAt, "expiresAt"), entry.attempts,
+                                 Data(entry.delivery.value.encoded), SQLInteger.storing(entry.sentAt, "sentAt"), SQLInteger.storing(entry.expiresAt, "expiresAt"), entry.attempts,
                                  SQLInteger.storing(entry.nextAttemptAt, "nextAttemptAt"), entry.lastError])
         }
     }
@@ -124,14 +123,18 @@ extension NodeDatabase {
     }
 
     private static func outboxRows(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [OutboxEntry] {
+        // A row that holds no delivery this version reads (written by a later version, or damaged)
+        // is left alone rather than failing every outbox pass; it goes at its expiry.
         try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-            guard let type = WireMessageType(rawValue: try row.required("type", as: String.self)) else { return nil }
+            let typeName: String = try row.required("type")
             let peerBytes: Data = try row.required("peer"), idBytes: Data = try row.required("message_id")
             let body: Data = try row.required("body")
+            guard let type = WireMessageType(rawValue: typeName), let value = try? CBORValue(canonical: Array(body)),
+                  case .delivery(let delivery)? = try? MessageBody(type: type, body: value) else { return nil }
             return OutboxEntry(
                 messageID: try MessageID(bytes: Array(idBytes)),
                 peer: NodeID(publicKey: try .init(rawRepresentation: Array(peerBytes))),
-                type: type, body: Array(body),
+                delivery: delivery,
                 sentAt: try row.unsigned("sent_at"), expiresAt: try row.unsigned("expires_at"),
                 attempts: try row.required("attempts"), nextAttemptAt: try row.unsigned("next_attempt_at"), lastError: try row.required("last_error", as: String?.self))
         }
