@@ -29,6 +29,8 @@ public final class NodeRuntime: Sendable {
     let dials = DialRegistry()
     /// Wakes the outbox worker when a message is queued or a peer connects.
     let outboxWakeup = OutboxWakeup()
+    /// Where each inbound delivery goes, by type.
+    package let deliveries: DeliveryRouter
 
     /// Lifetime of control messages (ping, pong, ack, error): they are answered at once or never.
     public static let controlMessageLifetime: UInt64 = 60_000
@@ -46,6 +48,7 @@ public final class NodeRuntime: Sendable {
         self.logger = logger
         self.eventSink = events
         self.admission = Mutex(ConnectionAdmission(limits: limits))
+        self.deliveries = DeliveryRouter(cards: CardService(database: database, logger: logger, publish: events), logger: logger)
     }
 
     func nextSessionSerial() -> UInt64 {
