@@ -98,21 +98,6 @@ package struct OutboxWorker: Sendable {
 }
 
 extension NodeRuntime {
-    /// Queues `delivery` for `address.id`, durably, and wakes the worker: the one way any feature
-    /// sends a message that must arrive (Protocol/transport.md §7). The message's id, timestamps
-    /// and body are fixed here, so every attempt sends the same bytes.
-    func queue(_ delivery: Delivery, to address: NodeAddress, lifetime: UInt64) throws -> OutboxEntry {
-        let now = Clock.nowMilliseconds()
-        let entry = OutboxEntry(messageID: .random(), peer: address.id, delivery: delivery,
-                                sentAt: now, expiresAt: now + lifetime, nextAttemptAt: now)
-        try database.rememberPeer(address, nowMilliseconds: now)
-        try database.enqueue(entry)
-        outboxWakeup.signal()
-        publish("outbox.queued", ["message": .string(entry.messageID.description), "peer": .string(address.id.description),
-                                  "type": .string(delivery.type.rawValue)])
-        return entry
-    }
-
     /// A peer is reachable now: whatever waits for it in the outbox is due at once.
     func peerConnected(_ peer: NodeID) {
         Task { [self] in
