@@ -69,7 +69,7 @@ struct InitCommand: ParsableCommand {
                     Created a Vouch node in \(home.path)
                     Node ID: \(output.bold(id.description))
                     Key: \(keyFile.url.path)\(secret == nil ? " (not encrypted)" : " (encrypted)")
-                    Next: vouch profile set --name "Your Name" --headline "What you do"
+                    Next: \(CommandHint.vouch(#"profile set --name "Your Name" --headline "What you do""#, home: home))
                     """,
                 json: ["home": home.path, "id": id.description, "short_id": id.shortForm,
                        "key_file": keyFile.url.path, "encrypted": secret != nil])

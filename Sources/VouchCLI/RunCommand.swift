@@ -49,7 +49,8 @@ struct RunCommand: AsyncParsableCommand {
         let output = global.output
         try await reporting(output) {
             guard let level = Logger.Level(rawValue: logLevel) else {
-                throw CLIError(.usage, code: "usage", "--log-level: \"\(logLevel)\" is not a log level")
+                let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw CLIError(.usage, code: "usage", "--log-level: \"\(logLevel)\" is not a log level (one of \(levels))")
             }
             LoggingSystem.bootstrap { label in
                 var handler = NodeLogHandler(label: label)
