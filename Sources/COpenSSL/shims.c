@@ -21,6 +21,10 @@ int vouch_SSL_CTX_set1_client_sigalgs_list(SSL_CTX *ctx, const char *list) {
 int vouch_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) {
     return (int)SSL_CTX_set1_groups_list(ctx, list);
 }
+const char *vouch_SSL_negotiated_group_name(SSL *ssl) {
+    int nid = SSL_get_negotiated_group(ssl);
+    return nid == 0 ? NULL : SSL_group_to_name(ssl, nid);
+}
 long vouch_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 long vouch_SSL_CTX_clear_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_clear_mode(ctx, mode); }
 long vouch_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {

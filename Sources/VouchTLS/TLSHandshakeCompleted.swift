@@ -12,13 +12,17 @@ public struct TLSHandshakeCompleted: Sendable, Equatable {
     public let protocolVersion: String
     /// The IANA name of the cipher suite, e.g. "TLS_AES_256_GCM_SHA384".
     public let cipher: String
+    /// The key exchange group; always "x25519" for a node (`TLSConfiguration`).
+    public let keyExchangeGroup: String
     /// The ALPN protocol; always "vouch/1".
     public let applicationProtocol: String
 
-    public init(peerKey: Ed25519PublicKey, protocolVersion: String, cipher: String, applicationProtocol: String) {
+    public init(peerKey: Ed25519PublicKey, protocolVersion: String, cipher: String, keyExchangeGroup: String,
+                applicationProtocol: String) {
         self.peerKey = peerKey
         self.protocolVersion = protocolVersion
         self.cipher = cipher
+        self.keyExchangeGroup = keyExchangeGroup
         self.applicationProtocol = applicationProtocol
     }
 }

@@ -268,6 +268,7 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
                 peerKey: summary.peerKey,
                 protocolVersion: summary.protocolVersion,
                 cipher: summary.cipher,
+                keyExchangeGroup: summary.keyExchangeGroup,
                 applicationProtocol: summary.applicationProtocol
             )
         )

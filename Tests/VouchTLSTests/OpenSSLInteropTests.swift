@@ -132,15 +132,60 @@ struct OpenSSLInteropTests {
         #expect(output.contains("no application protocol"), "s_client output:\n\(output)")
     }
 
+    /// A replayed ffdhe8192 ClientHello cost the node about 30 times the CPU of an X25519 one:
+    /// a ClientHello with no x25519 is refused with handshake_failure, before any key exchange.
+    @Test(arguments: ["ffdhe8192", "ffdhe2048:ffdhe3072:ffdhe4096:ffdhe6144:ffdhe8192"])
+    func sClientOfferingOnlyFiniteFieldGroupsIsRefused(groups: String) async throws {
+        let clientKey = try Ed25519PrivateKey()
+        let files = try CredentialDirectory()
+        let clientFiles = try files.writeClientIdentity(clientKey)
+        let listener = try await TestServer.start(configuration: TestIdentity().configuration)
+        defer { Task { await listener.stop() } }
+
+        let (_, output) = try await OpenSSLTool.run(
+            ["s_client", "-tls1_3", "-groups", groups, "-cert", clientFiles.certificate, "-key", clientFiles.key,
+             "-alpn", "vouch/1", "-connect", "127.0.0.1:\(listener.port)", "-ign_eof"],
+            input: "hello\n"
+        )
+        let report = try await listener.firstConnection
+
+        #expect(report.handshake == nil)
+        #expect(report.received.isEmpty)
+        #expect(report.errorCodes == [.handshakeFailed], "\(report.errors)")
+        #expect(output.contains("alert handshake failure"), "s_client output:\n\(output)")
+    }
+
+    @Test func sClientListingX25519AfterFFDHEGetsX25519() async throws {
+        let clientKey = try Ed25519PrivateKey()
+        let files = try CredentialDirectory()
+        let clientFiles = try files.writeClientIdentity(clientKey)
+        let listener = try await TestServer.start(
+            configuration: TestIdentity().configuration, echo: true, closeAfterReceiving: "hello\n".utf8.count
+        )
+        defer { Task { await listener.stop() } }
+
+        let (_, output) = try await OpenSSLTool.run(
+            ["s_client", "-tls1_3", "-groups", "ffdhe8192:x25519", "-cert", clientFiles.certificate, "-key", clientFiles.key,
+             "-alpn", "vouch/1", "-connect", "127.0.0.1:\(listener.port)", "-ign_eof"],
+            input: "hello\n"
+        )
+        let report = try await listener.firstConnection
+
+        #expect(report.handshake?.keyExchangeGroup == "x25519", "\(report.errors) / s_client output:\n\(output)")
+        #expect(report.receivedText == "hello\n")
+        #expect(output.contains("Server Temp Key: X25519"), "s_client output:\n\(output)")
+    }
+
     // MARK: our client against openssl s_server
 
     /// Starts `openssl s_server` with a fresh Ed25519 identity; returns it, its key and port.
-    static func startSServer(files: CredentialDirectory, alpn: Bool = true) async throws -> (RunningOpenSSL, Ed25519PublicKey, Int) {
+    static func startSServer(files: CredentialDirectory, alpn: Bool = true,
+                             groups: String? = nil) async throws -> (RunningOpenSSL, Ed25519PublicKey, Int) {
         let key = try Ed25519PrivateKey()
         let paths = try files.writeIdentity(key, certificate: SelfSignedCertificate(key: key, commonName: "s_server"), name: "server")
         let server = try RunningOpenSSL(
             ["s_server", "-tls1_3", "-accept", "127.0.0.1:0", "-cert", paths.certificate, "-key", paths.key,
-             "-verify", "1", "-naccept", "1"] + (alpn ? ["-alpn", "vouch/1"] : []),
+             "-verify", "1", "-naccept", "1"] + (alpn ? ["-alpn", "vouch/1"] : []) + (groups.map { ["-groups", $0] } ?? []),
             keepStdinOpen: true
         )
         let port = try #require(Int(try await server.waitForOutput(matching: acceptPattern)))
@@ -186,5 +231,16 @@ struct OpenSSLInteropTests {
         let report = try await runTestClient(port: port, configuration: TestIdentity().configuration, expectedPeerKey: serverKey)
         #expect(report.handshake == nil)
         #expect(report.errorCodes == [.alpnMismatch], "\(report.errors)")
+    }
+
+    @Test func ourClientFindsNoGroupWithAnSServerThatLacksX25519() async throws {
+        let files = try CredentialDirectory()
+        let (server, serverKey, port) = try await Self.startSServer(files: files, groups: "ffdhe2048:ffdhe8192:P-256")
+        defer { server.terminate() }
+
+        let report = try await runTestClient(port: port, configuration: TestIdentity().configuration, expectedPeerKey: serverKey)
+        #expect(report.handshake == nil)
+        #expect(report.errorCodes == [.handshakeFailed], "\(report.errors)")
+        #expect(report.errors.first?.message.contains("handshake_failure") == true, "\(report.errors)")
     }
 }

@@ -30,6 +30,8 @@ int vouch_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
 int vouch_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list);
 int vouch_SSL_CTX_set1_client_sigalgs_list(SSL_CTX *ctx, const char *list);
 int vouch_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list);
+/// The name of the key exchange group `SSL_get_negotiated_group` reports (a macro), or NULL.
+const char *vouch_SSL_negotiated_group_name(SSL *ssl);
 /// `SSL_CTX_set_mode` / `SSL_CTX_clear_mode`.
 long vouch_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
 long vouch_SSL_CTX_clear_mode(SSL_CTX *ctx, long mode);
