@@ -176,13 +176,39 @@ struct OpenSSLInteropTests {
         #expect(output.contains("Server Temp Key: X25519"), "s_client output:\n\(output)")
     }
 
+    /// transport.md §2.1: the validity period is not checked, against an independent client too.
+    @Test func sClientWithAnExpiredCertificateCompletesTheHandshake() async throws {
+        let clientKey = try Ed25519PrivateKey()
+        let files = try CredentialDirectory()
+        let expired = try SelfSignedCertificate(key: clientKey, commonName: "expired", notBeforeSecondsFromNow: -2 * 86_400,
+                                                notAfterSecondsFromNow: -86_400)
+        let clientFiles = try files.writeIdentity(clientKey, certificate: expired, name: "client")
+        let listener = try await TestServer.start(
+            configuration: TestIdentity().configuration, echo: true, closeAfterReceiving: "hello\n".utf8.count
+        )
+        defer { Task { await listener.stop() } }
+
+        let (_, output) = try await OpenSSLTool.run(
+            ["s_client", "-tls1_3", "-cert", clientFiles.certificate, "-key", clientFiles.key, "-alpn", "vouch/1",
+             "-connect", "127.0.0.1:\(listener.port)", "-ign_eof"],
+            input: "hello\n"
+        )
+        let report = try await listener.firstConnection
+
+        #expect(report.handshake?.peerKey == clientKey.publicKey, "\(report.errors) / s_client output:\n\(output)")
+        #expect(report.receivedText == "hello\n")
+        #expect(!output.contains("alert"), "s_client output:\n\(output)")
+    }
+
     // MARK: our client against openssl s_server
 
     /// Starts `openssl s_server` with a fresh Ed25519 identity; returns it, its key and port.
-    static func startSServer(files: CredentialDirectory, alpn: Bool = true,
-                             groups: String? = nil) async throws -> (RunningOpenSSL, Ed25519PublicKey, Int) {
+    static func startSServer(files: CredentialDirectory, alpn: Bool = true, groups: String? = nil,
+                             certificate: ((Ed25519PrivateKey) throws -> SelfSignedCertificate)? = nil)
+        async throws -> (RunningOpenSSL, Ed25519PublicKey, Int) {
         let key = try Ed25519PrivateKey()
-        let paths = try files.writeIdentity(key, certificate: SelfSignedCertificate(key: key, commonName: "s_server"), name: "server")
+        let presented = try certificate?(key) ?? SelfSignedCertificate(key: key, commonName: "s_server")
+        let paths = try files.writeIdentity(key, certificate: presented, name: "server")
         let server = try RunningOpenSSL(
             ["s_server", "-tls1_3", "-accept", "127.0.0.1:0", "-cert", paths.certificate, "-key", paths.key,
              "-verify", "1", "-naccept", "1"] + (alpn ? ["-alpn", "vouch/1"] : []) + (groups.map { ["-groups", $0] } ?? []),
@@ -242,5 +268,21 @@ struct OpenSSLInteropTests {
         #expect(report.handshake == nil)
         #expect(report.errorCodes == [.handshakeFailed], "\(report.errors)")
         #expect(report.errors.first?.message.contains("handshake_failure") == true, "\(report.errors)")
+    }
+
+    @Test func ourClientAcceptsAnSServerWhoseCertificateIsNotYetValid() async throws {
+        let files = try CredentialDirectory()
+        let (server, serverKey, port) = try await Self.startSServer(files: files) { key in
+            try SelfSignedCertificate(key: key, commonName: "tomorrow", notBeforeSecondsFromNow: 86_400,
+                                      notAfterSecondsFromNow: 2 * 86_400)
+        }
+        defer { server.terminate() }
+
+        let report = try await runTestClient(
+            port: port, configuration: TestIdentity().configuration, expectedPeerKey: serverKey, closeAfterReceiving: nil,
+            closeAfterHandshake: true
+        )
+        #expect(report.handshake?.peerKey == serverKey, "\(report.errors) / s_server output:\n\(server.output)")
+        #expect(report.errors.isEmpty, "\(report.errors)")
     }
 }
