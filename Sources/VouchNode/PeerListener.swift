@@ -5,12 +5,26 @@ import NIOPosix
 import Synchronization
 import VouchStore
 import VouchProtocol
-import VouchTLS
+@_spi(Benchmarks) import VouchTLS
 
 extension NodeRuntime {
     /// Binds the peer listener. Each connection first passes `ConnectionAdmission` (inbound,
     /// per-address and handshake limits); a refused one is closed before any TLS byte is read.
+    /// Throws before binding if `tls` is not the node's TLS profile (`checkTLSProfile`).
     public func bindListener() async throws -> any Channel {
+        try await bindListener(acceptsBenchmarkTLS: false)
+    }
+
+    /// `bindListener` for `vouch-bench handshakes`, which alone may run a node with
+    /// `TLSConfiguration.toleratingMissingALPNForBenchmarks` (`openssl s_time` cannot send ALPN).
+    /// Any other context that is not the node's profile is still refused.
+    @_spi(Benchmarks)
+    public func bindListenerForBenchmarks() async throws -> any Channel {
+        try await bindListener(acceptsBenchmarkTLS: true)
+    }
+
+    private func bindListener(acceptsBenchmarkTLS: Bool) async throws -> any Channel {
+        try checkTLSProfile(acceptsBenchmarkTLS: acceptsBenchmarkTLS)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -25,7 +39,8 @@ extension NodeRuntime {
                 return channel.eventLoop.makeCompletedFuture {
                     let established: EventLoopFuture<PeerSession>
                     do {
-                        established = try self.configurePipeline(channel, role: .server, direction: .inbound, remoteAddress: address)
+                        established = try self.configurePipeline(channel, role: .server, direction: .inbound, remoteAddress: address,
+                                                                  acceptsBenchmarkTLS: acceptsBenchmarkTLS)
                     } catch {
                         self.admission.withLock { $0.closed(from: address, handshakeDone: false) }
                         throw error

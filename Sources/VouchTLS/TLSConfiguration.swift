@@ -32,8 +32,14 @@ public final class TLSConfiguration: @unchecked Sendable {
     let profile: Profile
 
     /// Whether this context is exactly the profile of Protocol/transport.md §2. A node refuses
-    /// to listen or to build a connection with any other (`NodeRuntime.bindListener`).
+    /// to listen or to build a connection with any other (`NodeRuntime.bindListener`,
+    /// `NodeRuntime.configurePipeline`).
     public var isProductionProfile: Bool { profile == .production }
+
+    /// Whether this is exactly `toleratingMissingALPNForBenchmarks`'s context, the one departure
+    /// a benchmark may ask a node's listener to take.
+    @_spi(Benchmarks)
+    public var isBenchmarkProfile: Bool { profile == .benchmark }
 
     /// The settings that tests and benchmarks may change. Anything not here is the same in every context.
     struct Profile: Equatable {
@@ -46,6 +52,7 @@ public final class TLSConfiguration: @unchecked Sendable {
         var keyExchangeGroups = "x25519"
 
         static let production = Profile()
+        static let benchmark = Profile(toleratesMissingALPN: true)
     }
 
     /// Builds the context for `privateKey`, presenting `certificate`, which must hold the same key.
@@ -84,12 +91,13 @@ public final class TLSConfiguration: @unchecked Sendable {
     /// server it accepts a ClientHello that carries no ALPN extension (the handshake then
     /// completes with no application protocol; `TLSHandshakeCompleted.applicationProtocol` is
     /// empty). A client that does offer ALPN must still offer `vouch/1`. It exists because
-    /// `openssl s_time`, the reference handshake client, cannot send ALPN. Never used by a node.
-    package static func toleratingMissingALPNForBenchmarks(privateKey: Ed25519PrivateKey,
-                                                           certificate: SelfSignedCertificate) throws -> TLSConfiguration {
-        var profile = Profile.production
-        profile.toleratesMissingALPN = true
-        return try TLSConfiguration(privateKey: privateKey, certificate: certificate, profile: profile)
+    /// `openssl s_time`, the reference handshake client, cannot send ALPN. Behind its own SPI so
+    /// that no code reaches it by accident, and refused by a node (`isProductionProfile` is
+    /// false) unless the benchmark asks the listener for it explicitly.
+    @_spi(Benchmarks)
+    public static func toleratingMissingALPNForBenchmarks(privateKey: Ed25519PrivateKey,
+                                                          certificate: SelfSignedCertificate) throws -> TLSConfiguration {
+        try TLSConfiguration(privateKey: privateKey, certificate: certificate, profile: .benchmark)
     }
 
     private init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate, profile: Profile) throws {
