@@ -58,6 +58,8 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
 
     private var machine = TLSConnectionStateMachine()
     private let connection: OpenSSLConnection
+    /// For tests: what the connection's callbacks recorded (the alerts sent and received).
+    var connectionForTesting: OpenSSLConnection { connection }
     private let handshakeTimeout: TimeAmount
     private let closeTimeout: TimeAmount
     private var logger: Logger

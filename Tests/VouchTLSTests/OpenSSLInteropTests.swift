@@ -203,7 +203,7 @@ struct OpenSSLInteropTests {
     // MARK: our client against openssl s_server
 
     /// Starts `openssl s_server` with a fresh Ed25519 identity; returns it, its key and port.
-    static func startSServer(files: CredentialDirectory, alpn: Bool = true, groups: String? = nil,
+    static func startSServer(files: CredentialDirectory, alpn: Bool = true, groups: String? = nil, trace: Bool = false,
                              certificate: ((Ed25519PrivateKey) throws -> SelfSignedCertificate)? = nil)
         async throws -> (RunningOpenSSL, Ed25519PublicKey, Int) {
         let key = try Ed25519PrivateKey()
@@ -211,7 +211,7 @@ struct OpenSSLInteropTests {
         let paths = try files.writeIdentity(key, certificate: presented, name: "server")
         let server = try RunningOpenSSL(
             ["s_server", "-tls1_3", "-accept", "127.0.0.1:0", "-cert", paths.certificate, "-key", paths.key,
-             "-verify", "1", "-naccept", "1"] + (alpn ? ["-alpn", "vouch/1"] : []) + (groups.map { ["-groups", $0] } ?? []),
+             "-verify", "1", "-naccept", "1"] + (alpn ? ["-alpn", "vouch/1"] : []) + (groups.map { ["-groups", $0] } ?? []) + (trace ? ["-trace"] : []),
             keepStdinOpen: true
         )
         let port = try #require(Int(try await server.waitForOutput(matching: acceptPattern)))
@@ -257,6 +257,9 @@ struct OpenSSLInteropTests {
         let report = try await runTestClient(port: port, configuration: TestIdentity().configuration, expectedPeerKey: serverKey)
         #expect(report.handshake == nil)
         #expect(report.errorCodes == [.alpnMismatch], "\(report.errors)")
+        // The alert transport.md §2.2 names for this case.
+        let alert = try await server.waitForOutput(matching: "(alert [a-z ]+)")
+        #expect(alert == "alert handshake failure", "s_server output:\n\(server.output)")
     }
 
     @Test func ourClientFindsNoGroupWithAnSServerThatLacksX25519() async throws {
@@ -284,5 +287,26 @@ struct OpenSSLInteropTests {
         )
         #expect(report.handshake?.peerKey == serverKey, "\(report.errors) / s_server output:\n\(server.output)")
         #expect(report.errors.isEmpty, "\(report.errors)")
+    }
+
+    /// transport.md §2: what a node's ClientHello offers, read off the wire by s_server -trace.
+    @Test func ourClientHelloOffersEd25519AndX25519Only() async throws {
+        let files = try CredentialDirectory()
+        let (server, serverKey, port) = try await Self.startSServer(files: files, trace: true)
+        defer { server.terminate() }
+        let report = try await runTestClient(
+            port: port, configuration: TestIdentity().configuration, expectedPeerKey: serverKey, closeAfterReceiving: nil,
+            closeAfterHandshake: true
+        )
+        #expect(report.handshake != nil, "\(report.errors)")
+        let trace = server.output
+        let hello = try #require(trace.range(of: "ClientHello").map { String(trace[$0.lowerBound...].prefix(6000)) })
+        let end = hello.range(of: "ServerHello").map { String(hello[..<$0.lowerBound]) } ?? hello
+        #expect(end.contains("extension_type=signature_algorithms(13)"), "\(end)")
+        #expect(!end.contains("signature_algorithms_cert"), "the node sends no signature_algorithms_cert: \(end)")
+        #expect(end.contains("ed25519 (0x0807)"), "\(end)")
+        #expect(!end.contains("ecdsa") && !end.contains("rsa_pss"), "ed25519 only: \(end)")
+        #expect(end.contains("ecdh_x25519 (29)"), "\(end)")
+        #expect(!end.contains("ffdhe") && !end.contains("secp256r1"), "x25519 only: \(end)")
     }
 }
