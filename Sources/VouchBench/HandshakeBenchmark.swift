@@ -154,7 +154,7 @@ enum HandshakeBenchmark {
         print("        node = real listener + VouchTLSHandler + frame codec + PeerSessionHandler (sessions registered,")
         print("        database updated), \(System.coreCount) event loop threads, logs formatted at '\(logLevel)' and dropped; cipher \(cipherSeen).")
         print("ALPN:   s_time cannot offer ALPN, so the node uses TLSConfiguration.toleratingMissingALPNForBenchmarks")
-        print("        (package-level, benchmark only): it accepts a ClientHello without ALPN; everything else is the node's.")
+        print("        (@_spi(Benchmarks), taken only by bindListenerForBenchmarks): it accepts a ClientHello without ALPN; everything else is the node's.")
         print("note:   client and server share the machine's cores (and any other load); compare within one run only. s_server")
         print("        serves one connection at a time in one thread, the node overlaps connections on its event loops, so with a")
         print("        sequential client the rates reflect latency as much as CPU; the CPU per handshake is the steadier comparison")
