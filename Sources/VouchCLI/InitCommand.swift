@@ -30,7 +30,8 @@ struct InitCommand: ParsableCommand {
         try reporting(output) {
             let home = global.nodeHome
             let keyFile = IdentityKeyFile(home: home)
-            let secret = try passphrase.passphrase()
+            var secret = try passphrase.passphrase()
+            defer { secret?.cleanse() }
             var config = NodeConfig.default
             if let listen { config.listen = try Endpoint(parsing: listen) }
 

@@ -34,7 +34,9 @@ struct NodeContext {
         let keyFile = IdentityKeyFile(home: home)
         let key: Ed25519PrivateKey
         do {
-            key = try keyFile.load(passphrase: try passphrase.passphrase())
+            var secret = try passphrase.passphrase()
+            defer { secret?.cleanse() }
+            key = try keyFile.load(passphrase: secret)
         } catch let error as CryptoError where error.code == .passphraseRequired {
             throw CryptoError(.passphraseRequired,
                               "\(keyFile.url.path) is encrypted: give its passphrase with --passphrase-file, --passphrase-stdin or $\(PassphraseOptions.environmentVariable)")

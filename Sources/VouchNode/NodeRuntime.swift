@@ -22,7 +22,7 @@ public final class NodeRuntime: Sendable {
     public let sessions = SessionRegistry()
     public let logger: Logger
     public let startedAt = ContinuousClock.now
-    let admission: Mutex<ConnectionAdmission>
+    let admission: InboundConnections
     private let serials = Mutex<UInt64>(0)
     private let eventSink: @Sendable (String, [String: JSONValue]) -> Void
     /// Dials in progress, abandoned together at shutdown.
@@ -53,7 +53,7 @@ public final class NodeRuntime: Sendable {
         self.group = group
         self.logger = logger
         self.eventSink = events
-        self.admission = Mutex(ConnectionAdmission(limits: limits))
+        self.admission = InboundConnections(limits: limits)
         let publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void = { events($0.rawValue, $1) }
         let outbox = Outbox(database: database, wakeup: outboxWakeup, publish: publish)
         let cards = CardService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
