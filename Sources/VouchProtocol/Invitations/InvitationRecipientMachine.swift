@@ -60,47 +60,43 @@ public struct InvitationRecipientMachine: Sendable, Equatable {
 
     // MARK: The owner's commands
 
+    // A command changes nothing when it throws: expiry is `tick`'s to record (with its event),
+    // a command at or after `expires` is refused as `invitation-expired`.
+
     /// Signs the acceptance at `now` with the invitee's `key`. Allowed after a decline too (a decline
     /// was never sent, so changing one's mind before the invitation expires is invisible).
     /// The node commits the new state, the record and the outbox row in one transaction, so
     /// exactly one acceptance is ever signed for an invitation.
     public mutating func accept(now: UInt64, key: Ed25519PrivateKey) throws -> [Action] {
-        let expiry = expireIfDue(now: now)
-        switch state {
-        case .pending, .declined: break
-        default: try refuseCommand()
-        }
+        try require([.pending, .declined], now: now)
         let made = try Connection.accept(invitation.signed, accepted: now, with: key)
         state = .accepted
         connection = made
-        return expiry + [.recordConnection(made), .send(.acceptance(SignedDocumentBody(document: made.record.encoded))), .event(.accepted)]
+        return [.recordConnection(made), .send(.acceptance(SignedDocumentBody(document: made.record.encoded))), .event(.accepted)]
     }
 
     /// Declines silently: nothing is sent.
     public mutating func decline(now: UInt64) throws(InvitationFlowError) -> [Action] {
-        let expiry = expireIfDue(now: now)
-        guard state == .pending else { try refuseCommand() }
+        try require([.pending], now: now)
         state = .declined
-        return expiry + [.event(.declined)]
+        return [.event(.declined)]
     }
 
-    /// Declines and blocks the inviter: nothing is sent.
+    /// Declines and blocks the inviter: nothing is sent. Allowed after a decline and after expiry
+    /// too: blocking a spammer does not depend on the invitation still being valid.
     public mutating func reportSpam(now: UInt64) throws(InvitationFlowError) -> [Action] {
-        let expiry = expireIfDue(now: now)
-        guard state == .pending || state == .declined || state == .expired else { try refuseCommand() }
+        guard [.pending, .declined, .expired].contains(state) else { try refuseCommand() }
         state = .reportedSpam
-        return expiry + [.block(inviter), .event(.reportedSpam)]
+        return [.block(inviter), .event(.reportedSpam)]
     }
 
     /// Asks the inviter for context with `note` (the note rule applies).
     public mutating func askContext(_ note: String, now: UInt64) throws -> [Action] {
-        let expiry = expireIfDue(now: now)
-        guard state == .pending else { try refuseCommand() }
-        try InvitationText.validateNote(note)
+        try require([.pending], now: now)
         if let refusal = thread.questionRefusal { throw refusal }
+        try InvitationText.validateNote(note)
         thread.append(.question(note, at: now))
-        return expiry + [.send(.invitationQuestion(InvitationNoteBody(invitation: invitation.terms.id, note: note))),
-                         .event(.questionAsked)]
+        return [.send(.invitationQuestion(InvitationNoteBody(invitation: invitation.terms.id, note: note))), .event(.questionAsked)]
     }
 
     // MARK: Messages from peers
@@ -156,6 +152,11 @@ public struct InvitationRecipientMachine: Sendable, Equatable {
         let wasPending = state == .pending
         state = .expired
         return wasPending ? [.event(.expired)] : []
+    }
+
+    private func require(_ allowed: [State], now: UInt64) throws(InvitationFlowError) {
+        guard allowed.contains(state) else { try refuseCommand() }
+        guard now < invitation.terms.expires else { throw InvitationFlowError(.invitationExpired, "the invitation has expired") }
     }
 
     private func refuseCommand() throws(InvitationFlowError) -> Never {

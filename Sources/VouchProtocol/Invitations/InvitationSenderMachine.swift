@@ -48,27 +48,22 @@ public struct InvitationSenderMachine: Sendable, Equatable {
 
     // MARK: The owner's commands
 
+    // A command changes nothing when it throws: expiry is `tick`'s to record (with its event),
+    // a command at or after `expires` is refused as `invitation-expired`.
+
     public mutating func withdraw(now: UInt64) throws(InvitationFlowError) -> [Action] {
-        var actions = expireIfDue(now: now)
-        switch state {
-        case .pending:
-            state = .withdrawn
-            actions += [.send(withdrawal), .event(.withdrawn)]
-            return actions
-        case .connected: throw InvitationFlowError(.alreadyConnected, "the invitation was accepted: disconnect instead")
-        case .withdrawn: throw InvitationFlowError(.invitationWithdrawn, "the invitation was already withdrawn")
-        case .expired: throw InvitationFlowError(.invitationExpired, "the invitation has expired")
-        }
+        try requirePending(now: now)
+        state = .withdrawn
+        return [.send(withdrawal), .event(.withdrawn)]
     }
 
     /// Answers the invitee's open question with `note` (the note rule applies).
     public mutating func reply(_ note: String, now: UInt64) throws -> [Action] {
-        let expiry = expireIfDue(now: now)
-        try requirePending()
-        try InvitationText.validateNote(note)
+        try requirePending(now: now)
         if let refusal = thread.replyRefusal { throw refusal }
+        try InvitationText.validateNote(note)
         thread.append(.reply(note, at: now))
-        return expiry + [.send(.invitationReply(InvitationNoteBody(invitation: invitation.terms.id, note: note))), .event(.replied)]
+        return [.send(.invitationReply(InvitationNoteBody(invitation: invitation.terms.id, note: note))), .event(.replied)]
     }
 
     // MARK: Messages from peers
@@ -128,10 +123,11 @@ public struct InvitationSenderMachine: Sendable, Equatable {
         return [.event(.expired)]
     }
 
-    private func requirePending() throws(InvitationFlowError) {
+    private func requirePending(now: UInt64) throws(InvitationFlowError) {
         switch state {
-        case .pending: return
-        case .connected: throw InvitationFlowError(.alreadyConnected, "the invitation was accepted")
+        case .pending:
+            guard now < invitation.terms.expires else { throw InvitationFlowError(.invitationExpired, "the invitation has expired") }
+        case .connected: throw InvitationFlowError(.alreadyConnected, "the invitation was accepted: disconnect instead")
         case .withdrawn: throw InvitationFlowError(.invitationWithdrawn, "the invitation was withdrawn")
         case .expired: throw InvitationFlowError(.invitationExpired, "the invitation has expired")
         }
