@@ -14,9 +14,10 @@ struct DeliveryRouter: Sendable {
         do {
             switch delivery {
             case .card(let body): try await cards.receive(body, in: message, from: peer)
-            // TEMPORARY (issue 11, protocol half only): the invitation flow's messages are defined
-            // in VouchProtocol but this node does not handle them yet. Refused as unknown so the
-            // sender's outbox drops them; the lead replaces these cases with the real services.
+            // The invitation flow (Protocol/invitations.md) is specified and read by VouchProtocol,
+            // but this version of the node has no service for it yet (issue 11): it answers as a
+            // node that does not know these types does, so a sender's outbox drops them at once
+            // instead of retrying for weeks. Each case moves to its service when that lands.
             case .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval:
                 return .error(WireErrorBody(code: .unknownType, message: "\(delivery.type.rawValue) is not handled by this node yet"))
             }
