@@ -21,7 +21,7 @@ public struct VouchCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, IdCommand.self, ProfileCommand.self, VerifyCommand.self,
             RunCommand.self, StopCommand.self, StatusCommand.self, AddressCommand.self, PingCommand.self,
-            CardCommand.self, OutboxCommand.self, EventsCommand.self,
+            CardCommand.self, OutboxCommand.self, EventsCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 
