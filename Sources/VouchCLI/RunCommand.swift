@@ -49,7 +49,8 @@ struct RunCommand: AsyncParsableCommand {
         let output = global.output
         try await reporting(output) {
             guard let level = Logger.Level(rawValue: logLevel) else {
-                throw CLIError(.usage, code: "usage", "--log-level: \"\(logLevel)\" is not a log level")
+                let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw CLIError(.usage, code: "usage", "--log-level: \"\(logLevel)\" is not a log level (one of \(levels))")
             }
             LoggingSystem.bootstrap { label in
                 var handler = NodeLogHandler(label: label)
@@ -80,6 +81,9 @@ struct RunCommand: AsyncParsableCommand {
                 let line = json ? Output.jsonLine(["ready": true, "id": node.id.description, "listen": bound])
                                 : "Vouch node \(node.id.shortForm) listening on \(bound)"
                 Output.writeLine(line, to: .standardOutput)
+                if let address = try? runtime.shareableAddress(), let warning = EndpointReach(address.endpoint).warning {
+                    logger.notice("the address to share, \(address.endpoint), may not reach this node: \(warning); set `advertise` in config.json if others should reach it")
+                }
             }
             let serviceGroup = ServiceGroup(configuration: .init(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,

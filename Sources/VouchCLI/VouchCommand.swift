@@ -14,14 +14,15 @@ public struct VouchCommand: AsyncParsableCommand {
             profile, proves who answers at an address over mutually authenticated TLS 1.3, and \
             delivers their profile card to other people's nodes.
 
-            Start with `vouch init`, then `vouch profile set`. Every command takes --json for \
-            scripts; exit statuses are listed in Docs/cli.md.
+            Start with `vouch init`, then `vouch profile set`. Every command takes --home, \
+            --json (for scripts) and --no-color, before or after the command's name; exit \
+            statuses are listed in Docs/cli.md and `man vouch`.
             """,
         version: VouchVersion.string,
         subcommands: [
             InitCommand.self, IdCommand.self, ProfileCommand.self, VerifyCommand.self,
-            RunCommand.self, StatusCommand.self, AddressCommand.self, PingCommand.self,
-            CardCommand.self, OutboxCommand.self, EventsCommand.self,
+            RunCommand.self, StopCommand.self, StatusCommand.self, AddressCommand.self, PingCommand.self,
+            CardCommand.self, OutboxCommand.self, EventsCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 
@@ -31,8 +32,14 @@ public struct VouchCommand: AsyncParsableCommand {
     /// (or a JSON object with --json); usage errors get the parser's message with status 64.
     public static func run(arguments: [String]) async -> Int32 {
         let json = arguments.contains("--json")
+        let normalized: [String]
         do {
-            var command = try parseAsRoot(arguments)
+            normalized = try CommandLineArguments.normalize(arguments, root: Self.self)
+        } catch {
+            return usageError(error.message, json: json)
+        }
+        do {
+            var command = try parseAsRoot(normalized)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -47,14 +54,20 @@ public struct VouchCommand: AsyncParsableCommand {
                 print(fullMessage(for: error))
                 return 0
             }
-            if json {
-                Output.writeLine(Output.jsonLine(["error": ["code": "usage", "message": message(for: error),
-                                                           "exit_status": Int(ExitStatus.usage.rawValue)]]), to: .standardError)
-            } else {
-                Output.writeLine(fullMessage(for: error), to: .standardError)
-            }
-            return ExitStatus.usage.rawValue
+            return usageError(json ? message(for: error) : fullMessage(for: error), json: json)
         }
+    }
+
+    /// Reports a command line that is wrong (status 64), one line with --json.
+    static func usageError(_ message: String, json: Bool) -> Int32 {
+        if json {
+            Output.writeLine(Output.jsonLine(["error": ["code": "usage", "message": message,
+                                                       "exit_status": Int(ExitStatus.usage.rawValue)]]), to: .standardError)
+        } else {
+            Output.writeLine(message.hasPrefix("Error:") || message.hasPrefix("Usage:") ? message : "vouch: error: \(message)",
+                             to: .standardError)
+        }
+        return ExitStatus.usage.rawValue
     }
 }
 

@@ -11,15 +11,17 @@ import VouchTLS
 /// shared types of `VouchAdmin/AdminAPI`; each returns what the CLI prints, so `vouch X --json`
 /// and a script calling the method see the same facts.
 extension NodeRuntime {
-    public static let cardLifetime: UInt64 = 7 * 24 * 3600 * 1000
-
     public func adminRouter() -> AdminRouter {
         var router = AdminRouter()
         router.register(StatusRequest.self) { [self] _ in try status() }
+        router.register(StopRequest.self) { [self] _ in
+            stopSignal.request()
+            return StopResponse(pid: getpid())
+        }
         router.register(AddressRequest.self) { [self] _ in AddressResponse(address: try shareableAddress().description) }
         router.register(PingRequest.self) { [self] request in try await ping(request) }
-        router.register(CardSendRequest.self) { [self] request in try sendCard(request) }
-        router.register(CardListRequest.self) { [self] _ in try cardList() }
+        router.register(CardSendRequest.self) { [self] request in try cards.send(to: try Self.address(request.address)) }
+        router.register(CardListRequest.self) { [self] _ in try cards.list() }
         router.register(OutboxListRequest.self) { [self] _ in try outboxList() }
         return router
     }
@@ -45,7 +47,7 @@ extension NodeRuntime {
                                        remote: Self.remoteEndpoint(of: s), tlsVersion: s.tls.protocolVersion, cipher: s.tls.cipher)
         }
         return StatusResponse(id: identity.description, shortID: identity.shortForm, listen: config.listen.description,
-                              address: try? shareableAddress().description, uptimeSeconds: uptimeSeconds,
+                              address: try? shareableAddress().description, uptimeSeconds: uptimeSeconds, pid: getpid(),
                               sessions: sessions, queuedMessages: try database.outboxCount())
     }
 
@@ -85,33 +87,6 @@ extension NodeRuntime {
                             tlsVersion: session.tls.protocolVersion, cipher: session.tls.cipher, alpn: session.tls.applicationProtocol,
                             rttMilliseconds: Self.milliseconds(rtt),
                             connectMilliseconds: dialed ? Self.milliseconds(connected - started) : nil)
-    }
-
-    func sendCard(_ request: CardSendRequest) throws -> CardSendResponse {
-        let address = try Self.address(request.address)
-        guard address.id != identity else {
-            throw AdminError(.ownAddress, "\(address.id.shortForm) is this node's own ID: a node does not send its card to itself")
-        }
-        let profile = try database.profile()
-        guard profile.version > 0 else {
-            throw AdminError(.emptyProfile, "the profile is empty: set it first with `vouch profile set`")
-        }
-        let envelope = try profile.document(for: .everyone).signed(with: identityKey)
-        let entry = try queue(.card(CardBody(document: envelope.encoded)), to: address, lifetime: Self.cardLifetime)
-        return CardSendResponse(message: entry.messageID.description, peer: address.id.description, version: profile.version,
-                                expiresAt: Self.isoTime(entry.expiresAt))
-    }
-
-    func cardList() throws -> CardListResponse {
-        let cards = try database.receivedCards().map { card in
-            let document = (try? SignedEnvelope(verifying: card.document)).flatMap { try? ProfileDocument(envelope: $0) }
-            return ReceivedCardInfo(
-                signer: card.signer.description, shortID: card.signer.shortForm, audience: card.audience.rawValue,
-                version: card.version, receivedAt: Self.isoTime(card.receivedAt), from: card.sender.description,
-                fields: document.map { Dictionary(uniqueKeysWithValues: $0.fields.map { ($0.key.rawValue, $0.value) }) },
-                endpoints: document.map { $0.endpoints.map(\.description) })
-        }
-        return CardListResponse(cards: cards)
     }
 
     func outboxList() throws -> OutboxListResponse {

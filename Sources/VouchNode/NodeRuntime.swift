@@ -22,15 +22,21 @@ public final class NodeRuntime: Sendable {
     public let sessions = SessionRegistry()
     public let logger: Logger
     public let startedAt = ContinuousClock.now
-    let admission: Mutex<ConnectionAdmission>
+    let admission: InboundConnections
     private let serials = Mutex<UInt64>(0)
     private let eventSink: @Sendable (String, [String: JSONValue]) -> Void
     /// Dials in progress, abandoned together at shutdown.
     let dials = DialRegistry()
     /// Wakes the outbox worker when a message is queued or a peer connects.
     let outboxWakeup = OutboxWakeup()
+    /// Queues deliveries; the services send through it.
+    let outbox: Outbox
+    /// Profile cards: received, sent, listed.
+    let cards: CardService
     /// Where each inbound delivery goes, by type.
     package let deliveries: DeliveryRouter
+    /// `vouch stop`: ends `NodeService.run` like SIGTERM does.
+    let stopSignal = StopSignal()
 
     /// Lifetime of control messages (ping, pong, ack, error): they are answered at once or never.
     public static let controlMessageLifetime: UInt64 = 60_000
@@ -47,16 +53,21 @@ public final class NodeRuntime: Sendable {
         self.group = group
         self.logger = logger
         self.eventSink = events
-        self.admission = Mutex(ConnectionAdmission(limits: limits))
-        self.deliveries = DeliveryRouter(cards: CardService(database: database, logger: logger, publish: events), logger: logger)
+        self.admission = InboundConnections(limits: limits)
+        let publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void = { events($0.rawValue, $1) }
+        let outbox = Outbox(database: database, wakeup: outboxWakeup, publish: publish)
+        let cards = CardService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
+        self.outbox = outbox
+        self.cards = cards
+        self.deliveries = DeliveryRouter(cards: cards, logger: logger)
     }
 
     func nextSessionSerial() -> UInt64 {
         serials.withLock { $0 += 1; return $0 }
     }
 
-    public func publish(_ type: String, _ data: [String: JSONValue]) {
-        eventSink(type, data)
+    public func publish(_ type: NodeEventType, _ data: [String: JSONValue]) {
+        eventSink(type.rawValue, data)
     }
 
     /// A new message from this node with a fresh ID, stamped now.
@@ -70,42 +81,19 @@ public final class NodeRuntime: Sendable {
     public var uptimeSeconds: Int64 { (ContinuousClock.now - startedAt).components.seconds }
 }
 
-/// A level-triggered wakeup: `signal()` makes the next (or current) `wait` return.
-final class OutboxWakeup: Sendable {
-    private let state = Mutex<(signalled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+/// A one-shot request to stop the node, from the admin API.
+final class StopSignal: Sendable {
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
 
-    func signal() {
-        let waiter: CheckedContinuation<Void, Never>? = state.withLock { s in
-            if let w = s.waiter { s.waiter = nil; return w }
-            s.signalled = true
-            return nil
-        }
-        waiter?.resume()
+    init() {
+        (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Returns when signalled or after `timeout`, whichever is first.
-    func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [self] in
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    // Checked under the lock that `release` takes after cancelling, so a waiter
-                    // is either released there or never installed.
-                    let resumeNow = state.withLock { s -> Bool in
-                        if s.signalled || Task.isCancelled { s.signalled = false; return true }
-                        s.waiter = c
-                        return false
-                    }
-                    if resumeNow { c.resume() }
-                }
-            }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                defer { s.waiter = nil }
-                return s.waiter
-            }
-            waiter?.resume()
-        }
+    func request() { continuation.yield() }
+
+    /// Returns once a stop is requested (or the waiting task is cancelled).
+    func wait() async {
+        for await _ in stream { return }
     }
 }

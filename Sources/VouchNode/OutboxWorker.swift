@@ -28,7 +28,7 @@ package struct OutboxWorker: Sendable {
                 for entry in try runtime.database.expireOutbox(nowMilliseconds: now) {
                     log.notice("outbox message expired undelivered", metadata: ["message": .string(entry.messageID.description),
                                                                                 "peer": .string(entry.peer.shortForm)])
-                    runtime.publish("outbox.expired", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                    runtime.publish(.outboxExpired, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
                                                       "type": .string(entry.type.rawValue)])
                 }
                 try runtime.database.pruneReceivedMessages(nowMilliseconds: now)
@@ -68,14 +68,14 @@ package struct OutboxWorker: Sendable {
                 try runtime.database.removeFromOutbox(entry.messageID)
                 runtime.logger.info("outbox message delivered", metadata: ["message": .string(entry.messageID.description),
                                                                            "peer": .string(entry.peer.shortForm), "attempts": .stringConvertible(attempts)])
-                runtime.publish("outbox.delivered", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                runtime.publish(.outboxDelivered, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
                                                     "type": .string(entry.type.rawValue), "attempts": .int(Int64(attempts))])
             case .error(let error) where Self.permanentErrors.contains(error.code):
                 try runtime.database.removeFromOutbox(entry.messageID)
                 runtime.logger.warning("peer refused an outbox message; dropped", metadata: [
                     "message": .string(entry.messageID.description), "code": .string(UntrustedText.escaped(error.code.rawValue)),
                     "reason": .string(UntrustedText.escaped(error.message))])
-                runtime.publish("outbox.failed", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                runtime.publish(.outboxFailed, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
                                                  "code": .string(error.code.rawValue), "reason": .string(error.message)])
             case .error(let error):
                 throw SessionError(kind: .closed, message: "peer answered \(UntrustedText.escaped(error.code.rawValue)): \(UntrustedText.escaped(error.message))")
@@ -98,21 +98,6 @@ package struct OutboxWorker: Sendable {
 }
 
 extension NodeRuntime {
-    /// Queues `delivery` for `address.id`, durably, and wakes the worker: the one way any feature
-    /// sends a message that must arrive (Protocol/transport.md §7). The message's id, timestamps
-    /// and body are fixed here, so every attempt sends the same bytes.
-    func queue(_ delivery: Delivery, to address: NodeAddress, lifetime: UInt64) throws -> OutboxEntry {
-        let now = Clock.nowMilliseconds()
-        let entry = OutboxEntry(messageID: .random(), peer: address.id, delivery: delivery,
-                                sentAt: now, expiresAt: now + lifetime, nextAttemptAt: now)
-        try database.rememberPeer(address, nowMilliseconds: now)
-        try database.enqueue(entry)
-        outboxWakeup.signal()
-        publish("outbox.queued", ["message": .string(entry.messageID.description), "peer": .string(address.id.description),
-                                  "type": .string(delivery.type.rawValue)])
-        return entry
-    }
-
     /// A peer is reachable now: whatever waits for it in the outbox is due at once.
     func peerConnected(_ peer: NodeID) {
         Task { [self] in

@@ -34,7 +34,9 @@ public struct MessageRateLimiter: Sendable, Equatable {
 
     private func wait() -> Duration? {
         guard tokens < 1 else { return nil }
-        let seconds = (1 - tokens) / rate
+        // At most an hour: a debt that deep cannot build up (reads stop while in debt), but a
+        // conversion here must not be able to trap.
+        let seconds = min((1 - tokens) / rate, 3600)
         return .nanoseconds(Int64((seconds * 1e9).rounded(.up)))
     }
 
