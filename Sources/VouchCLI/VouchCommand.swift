@@ -22,6 +22,9 @@ public struct VouchCommand: AsyncParsableCommand {
             InitCommand.self, IdCommand.self, ProfileCommand.self, VerifyCommand.self,
             RunCommand.self, StopCommand.self, StatusCommand.self, AddressCommand.self, PingCommand.self,
             CardCommand.self, OutboxCommand.self, EventsCommand.self,
+            InviteCommand.self, InboxCommand.self, AcceptCommand.self, DeclineCommand.self, AskContextCommand.self,
+            ReportSpamCommand.self, InvitationsCommand.self, WithdrawCommand.self, ReplyCommand.self,
+            ConnectionsCommand.self, ConnectionCommand.self, DisconnectCommand.self,
         ]
     )
 

@@ -8,18 +8,20 @@ import VouchStore
 /// new delivery type does not compile until it is routed here.
 struct DeliveryRouter: Sendable {
     let cards: CardService
+    let invitations: InvitationService
+    let connections: ConnectionService
     let logger: Logger
 
     func handle(_ delivery: Delivery, in message: WireMessage, from peer: NodeID) async -> MessageBody {
         do {
             switch delivery {
             case .card(let body): try await cards.receive(body, in: message, from: peer)
-            // The invitation flow (Protocol/invitations.md) is specified and read by VouchProtocol,
-            // but this version of the node has no service for it yet (issue 11): it answers as a
-            // node that does not know these types does, so a sender's outbox drops them at once
-            // instead of retrying for weeks. Each case moves to its service when that lands.
-            case .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval:
-                return .error(WireErrorBody(code: .unknownType, message: "\(delivery.type.rawValue) is not handled by this node yet"))
+            case .invitation(let body): try await invitations.receive(body, in: message, from: peer)
+            case .invitationQuestion(let body): try await invitations.receiveQuestion(body, in: message, from: peer)
+            case .invitationReply(let body): try await invitations.receiveReply(body, in: message, from: peer)
+            case .invitationWithdrawal(let body): try await invitations.receiveWithdrawal(body, in: message, from: peer)
+            case .acceptance(let body): try await invitations.receiveAcceptance(body, in: message, from: peer)
+            case .connectionRemoval(let body): try await connections.receiveRemoval(body, in: message, from: peer)
             }
             return .ack
         } catch let error as ProtocolError {
