@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+import VouchTestKit
+
+/// The invitation flow between real `vouch run` processes, driven only through the CLI
+/// (Protocol/invitations.md).
+@Suite("daemon: invitations and connections")
+struct InvitationTests {
+    static let fastLimits = ["request_timeout_seconds": 2, "handshake_timeout_seconds": 2]
+    static let note = "We built the billing system together at Acme; let's stay in touch."
+
+    /// A profile with a name and the endpoint the node listens on, so the other node can answer.
+    static func setProfile(_ net: TestNet, _ node: Node, name: String) async throws {
+        _ = try await net.vouchJSON(["profile", "set", "--name", name, "--endpoint", "127.0.0.1:\(node.port)"], on: node)
+    }
+
+    static func list(_ net: TestNet, _ arguments: [String], on node: Node, key: String) async throws -> [[String: Any]] {
+        let result = try await net.vouchJSON(arguments, on: node)
+        guard let items = result[key] as? [[String: Any]] else { throw TestFailure("\(arguments) --json has no \(key): \(result)") }
+        return items
+    }
+
+    static func inbox(_ net: TestNet, _ node: Node, all: Bool = false) async throws -> [[String: Any]] {
+        try await list(net, ["inbox"] + (all ? ["--all"] : []), on: node, key: "invitations")
+    }
+
+    static func sent(_ net: TestNet, _ node: Node) async throws -> [[String: Any]] {
+        try await list(net, ["invitations", "--sent"], on: node, key: "invitations")
+    }
+
+    static func connections(_ net: TestNet, _ node: Node) async throws -> [[String: Any]] {
+        try await list(net, ["connections"], on: node, key: "connections")
+    }
+
+    /// Waits until `read` returns a list for which `matches` holds.
+    static func waitFor(_ what: String, _ read: @escaping () async throws -> [[String: Any]],
+                        _ matches: @escaping ([[String: Any]]) -> Bool) async throws -> [[String: Any]] {
+        try await eventually(what, timeout: .seconds(45), interval: .milliseconds(150)) { (seen: inout String) async throws -> [[String: Any]]? in
+            let items = try await read()
+            seen = describe(items)
+            return matches(items) ? items : nil
+        }
+    }
+
+    @Test("invite while the invitee is offline → it waits in the outbox → inbox → question and reply → accept → both hold the same record → export → verify names both → disconnect reaches the other side")
+    func inviteAcceptExportDisconnect() async throws {
+        try await TestNet.run { net in
+            let bob = try await net.makeNode("bob", limits: Self.fastLimits), alice = try await net.makeNode("alice", limits: Self.fastLimits)
+            try await Self.setProfile(net, bob, name: "Bob Builder")
+            try await Self.setProfile(net, alice, name: "Alice Analyst")
+            _ = try await net.start(bob)
+
+            // The CLI refuses an invitation without a note or a relationship, or with a note of spaces.
+            expectFailure(try await net.vouch(["invite", alice.address, "--relationship", "colleague", "--json"], on: bob), 64, code: "usage")
+            expectFailure(try await net.vouch(["invite", alice.address, "--note", Self.note, "--json"], on: bob), 64, code: "usage")
+            expectFailure(try await net.vouch(["invite", alice.address, "--note", "    ", "--relationship", "colleague", "--json"], on: bob),
+                          65, code: "invalid-value")
+            expectFailure(try await net.vouch(["invite", alice.address, "--note", Self.note, "--relationship", "Colleague", "--json"], on: bob),
+                          65, code: "invalid-value")
+            expectFailure(try await net.vouch(["invite", bob.address, "--note", Self.note, "--relationship", "colleague", "--json"], on: bob),
+                          65, code: "own-address")
+
+            let invited = try await net.vouchJSON(["invite", alice.address, "--note", Self.note, "--relationship", "client",
+                                                   "--context", "Acme billing, 2019–2021"], on: bob)
+            let sentHandle = try #require(invited["handle"] as? Int, "\(describe(invited))")
+            #expect(invited["invitee"] as? String == alice.id, "\(describe(invited))")
+            // Alice's node is down: the invitation waits in Bob's outbox.
+            let queued = try await net.outbox(bob)
+            #expect(queued.count == 1 && queued.first?["type"] as? String == "invitation", "\(describe(queued))")
+            // A second invitation to her while the first is pending is refused.
+            expectFailure(try await net.vouch(["invite", alice.address, "--note", Self.note, "--relationship", "client", "--json"], on: bob),
+                          73, code: "already-invited")
+
+            _ = try await net.start(alice)
+            let inbox = try await Self.waitFor("the invitation in Alice's inbox", { try await Self.inbox(net, alice) }) { $0.count == 1 }
+            let received = inbox[0]
+            let handle = try #require(received["handle"] as? Int, "\(describe(received))")
+            #expect(received["inviter"] as? String == bob.id, "\(describe(received))")
+            #expect(received["note"] as? String == Self.note, "\(describe(received))")
+            #expect(received["relationship"] as? String == "client", "\(describe(received))")
+            #expect(received["your_relationship"] as? String == "supplier", "\(describe(received))")
+            #expect(received["context"] as? String == "Acme billing, 2019–2021", "\(describe(received))")
+            #expect((received["card"] as? [String: Any])?["name"] as? String == "Bob Builder", "\(describe(received))")
+            #expect(received["state"] as? String == "pending" && received["expires_at"] is String, "\(describe(received))")
+
+            // Alice asks for context; Bob sees it on his sent invitation and replies; the thread stays attached.
+            let asked = try await net.vouchJSON(["ask-context", "\(handle)", "--note", "Could you remind me which project?"], on: alice)
+            #expect(asked["state"] as? String == "pending", "\(describe(asked))")
+            expectFailure(try await net.vouch(["ask-context", "\(handle)", "--note", "And when?", "--json"], on: alice), 65, code: "question-open")
+            _ = try await Self.waitFor("the question on Bob's sent invitation", { try await Self.sent(net, bob) }) { items in
+                (items.first?["thread"] as? [[String: Any]])?.first?["note"] as? String == "Could you remind me which project?"
+            }
+            _ = try await net.vouchJSON(["reply", "\(sentHandle)", "--note", "The invoicing rewrite, spring 2020."], on: bob)
+            let replied = try await Self.waitFor("the reply in Alice's inbox", { try await Self.inbox(net, alice) }) { items in
+                (items.first?["thread"] as? [[String: Any]])?.count == 2
+            }
+            let thread = try #require(replied.first?["thread"] as? [[String: Any]])
+            #expect(thread.map { $0["kind"] as? String } == ["question", "reply"], "\(describe(thread))")
+            #expect(thread.last?["note"] as? String == "The invoicing rewrite, spring 2020.", "\(describe(thread))")
+
+            let accepted = try await net.vouchJSON(["accept", "\(handle)"], on: alice)
+            #expect(accepted["state"] as? String == "accepted", "\(describe(accepted))")
+            let connectionID = try #require(accepted["connection"] as? String, "\(describe(accepted))")
+            expectFailure(try await net.vouch(["accept", "\(handle)", "--json"], on: alice), 73, code: "already-connected")
+
+            let bobs = try await Self.waitFor("the connection on Bob's node", { try await Self.connections(net, bob) }) { $0.count == 1 }
+            #expect(bobs[0]["id"] as? String == connectionID, "\(describe(bobs))")
+            #expect(bobs[0]["peer"] as? String == alice.id && bobs[0]["relationship"] as? String == "client", "\(describe(bobs))")
+            let alices = try await Self.connections(net, alice)
+            #expect(alices.count == 1 && alices[0]["id"] as? String == connectionID, "\(describe(alices))")
+            #expect(alices[0]["peer"] as? String == bob.id && alices[0]["relationship"] as? String == "supplier", "\(describe(alices))")
+            let sent = try await Self.sent(net, bob)
+            #expect(sent.first?["state"] as? String == "connected", "\(describe(sent))")
+
+            // Both nodes hold the same bytes; anyone can check them offline.
+            let prefix = String(connectionID.prefix(8))
+            let exportBob = try await net.vouch(["connection", "export", prefix], on: bob)
+            let exportAlice = try await net.vouch(["connection", "export", prefix], on: alice)
+            #expect(exportBob.succeeded && exportAlice.succeeded, "\(exportBob)\n\(exportAlice)")
+            #expect(exportBob.stdout == exportAlice.stdout && !exportBob.stdout.isEmpty)
+            let file = net.root.appendingPathComponent("c.vouch")
+            try exportBob.stdoutData.write(to: file)
+            let verified = try await net.vouchJSON(["verify", file.path], on: bob)
+            #expect(verified["type"] as? String == "vouch.acceptance", "\(describe(verified))")
+            #expect(verified["signers"] as? [String] == [bob.id, alice.id], "\(describe(verified))")
+            #expect((verified["document"] as? [String: Any])?["connection"] as? String == connectionID, "\(describe(verified))")
+            let shown = try await net.vouch(["verify", file.path], on: alice)
+            #expect(shown.succeeded && shown.stdout.contains(bob.id) && shown.stdout.contains(alice.id), "\(shown)")
+
+            // Bob ends it: the signed removal reaches Alice's node and both drop the record.
+            let removed = try await net.vouchJSON(["disconnect", prefix], on: bob)
+            #expect(removed["peer"] as? String == alice.id, "\(describe(removed))")
+            #expect(try await Self.connections(net, bob).isEmpty)
+            _ = try await Self.waitFor("the connection to leave Alice's node", { try await Self.connections(net, alice) }) { $0.isEmpty }
+            expectFailure(try await net.vouch(["disconnect", prefix, "--json"], on: bob), 66, code: "not-found")
+        }
+    }
+
+    @Test("a declined invitation reads pending for the inviter and leaves the inbox; a withdrawn one leaves the inbox and cannot be accepted")
+    func declineAndWithdraw() async throws {
+        try await TestNet.run { net in
+            let bob = try await net.makeNode("bob", limits: Self.fastLimits), alice = try await net.makeNode("alice", limits: Self.fastLimits)
+            let carol = try await net.makeNode("carol", limits: Self.fastLimits)
+            for (node, name) in [(bob, "Bob Builder"), (alice, "Alice Analyst"), (carol, "Carol Coder")] {
+                try await Self.setProfile(net, node, name: name)
+                _ = try await net.start(node)
+            }
+            let fromBob = try await net.vouchJSON(["invite", alice.address, "--note", Self.note, "--relationship", "colleague"], on: bob)
+            let fromCarol = try await net.vouchJSON(["invite", alice.address, "--note", "We met at the Swift meetup in Lyon last spring.",
+                                                     "--relationship", "met-at-event"], on: carol)
+            let inbox = try await Self.waitFor("both invitations in Alice's inbox", { try await Self.inbox(net, alice) }) { $0.count == 2 }
+            let bobsHandle = try #require(inbox.first { $0["inviter"] as? String == bob.id }?["handle"] as? Int, "\(describe(inbox))")
+            let carolsHandle = try #require(inbox.first { $0["inviter"] as? String == carol.id }?["handle"] as? Int, "\(describe(inbox))")
+
+            // Decline: nothing is sent; Bob's invitation reads pending; it leaves Alice's inbox.
+            let declined = try await net.vouchJSON(["decline", "\(bobsHandle)"], on: alice)
+            #expect(declined["state"] as? String == "declined", "\(describe(declined))")
+            let left = try await Self.inbox(net, alice)
+            #expect(left.count == 1 && left.first?["inviter"] as? String == carol.id, "\(describe(left))")
+            #expect(try await Self.inbox(net, alice, all: true).first { $0["handle"] as? Int == bobsHandle }?["state"] as? String == "declined")
+            expectFailure(try await net.vouch(["decline", "\(bobsHandle)", "--json"], on: alice), 73, code: "already-answered")
+            let bobsSent = try await Self.sent(net, bob)
+            #expect(bobsSent.first?["state"] as? String == "pending", "\(describe(bobsSent))")
+            #expect(try await net.outbox(alice).isEmpty, "a decline sent something")
+
+            // Withdraw: Carol's invitation leaves Alice's inbox; accepting it then is refused.
+            let carolsSent = try #require(fromCarol["handle"] as? Int)
+            let withdrawn = try await net.vouchJSON(["withdraw", "\(carolsSent)"], on: carol)
+            #expect(withdrawn["state"] as? String == "withdrawn", "\(describe(withdrawn))")
+            _ = try await Self.waitFor("Carol's invitation to leave Alice's inbox", { try await Self.inbox(net, alice) }) { $0.isEmpty }
+            expectFailure(try await net.vouch(["accept", "\(carolsHandle)", "--json"], on: alice), 65, code: "invitation-withdrawn")
+            expectFailure(try await net.vouch(["withdraw", "\(carolsSent)", "--json"], on: carol), 65, code: "invitation-withdrawn")
+            expectFailure(try await net.vouch(["accept", "999", "--json"], on: alice), 66, code: "not-found")
+            #expect(try await Self.connections(net, alice).isEmpty)
+            _ = fromBob
+        }
+    }
+}
