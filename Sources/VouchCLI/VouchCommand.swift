@@ -25,6 +25,7 @@ public struct VouchCommand: AsyncParsableCommand {
             InviteCommand.self, InboxCommand.self, AcceptCommand.self, DeclineCommand.self, AskContextCommand.self,
             ReportSpamCommand.self, InvitationsCommand.self, WithdrawCommand.self, ReplyCommand.self,
             ConnectionsCommand.self, ConnectionCommand.self, DisconnectCommand.self,
+            BlockCommand.self, UnblockCommand.self, BlockedCommand.self, PolicyCommand.self,
         ]
     )
 

@@ -30,6 +30,11 @@ extension NodeRuntime {
         router.register(ConnectionListRequest.self) { [self] _ in try connections.list() }
         router.register(ConnectionShowRequest.self) { [self] request in try connections.show(request.id) }
         router.register(ConnectionRemoveRequest.self) { [self] request in try await connections.remove(request.id) }
+        router.register(BlockAddRequest.self) { [self] request in try await blocks.block(request.node, blocked: true) }
+        router.register(BlockRemoveRequest.self) { [self] request in try await blocks.block(request.node, blocked: false) }
+        router.register(BlockListRequest.self) { [self] _ in try blocks.list() }
+        router.register(PolicyShowRequest.self) { [self] _ in try blocks.policy() }
+        router.register(PolicySetRequest.self) { [self] request in try await blocks.setPolicy(request) }
         return router
     }
 

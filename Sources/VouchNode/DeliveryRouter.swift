@@ -10,10 +10,23 @@ struct DeliveryRouter: Sendable {
     let cards: CardService
     let invitations: InvitationService
     let connections: ConnectionService
+    let database: NodeDatabase
     let logger: Logger
 
     func handle(_ delivery: Delivery, in message: WireMessage, from peer: NodeID) async -> MessageBody {
         do {
+            // A blocked node's cards, invitations, questions and replies are acked and dropped:
+            // the same answer as for anyone, so it cannot tell it is blocked. What settles
+            // state the owner started (an acceptance, a withdrawal, a removal) still counts.
+            switch delivery {
+            case .card, .invitation, .invitationQuestion, .invitationReply:
+                if try database.isBlocked(peer) {
+                    logger.info("dropped a message from a blocked node", metadata: ["peer": .string(peer.shortForm), "type": .string(delivery.type.rawValue)])
+                    return .ack
+                }
+            case .invitationWithdrawal, .acceptance, .connectionRemoval:
+                break
+            }
             switch delivery {
             case .card(let body): try await cards.receive(body, in: message, from: peer)
             case .invitation(let body): try await invitations.receive(body, in: message, from: peer)

@@ -37,6 +37,8 @@ public final class NodeRuntime: Sendable {
     let invitations: InvitationService
     /// The co-signed connection records.
     let connections: ConnectionService
+    /// Blocked nodes and the recipient policy.
+    let blocks: BlockService
     /// Where each inbound delivery goes, by type.
     let deliveries: DeliveryRouter
     /// `vouch stop`: ends `NodeService.run` like SIGTERM does.
@@ -67,7 +69,8 @@ public final class NodeRuntime: Sendable {
         self.cards = cards
         self.invitations = invitations
         self.connections = connections
-        self.deliveries = DeliveryRouter(cards: cards, invitations: invitations, connections: connections, logger: logger)
+        self.blocks = BlockService(database: database, publish: publish)
+        self.deliveries = DeliveryRouter(cards: cards, invitations: invitations, connections: connections, database: database, logger: logger)
     }
 
     func nextSessionSerial() -> UInt64 {

@@ -304,6 +304,11 @@ extension NodeDatabase {
         try await write { db in try body(InvitationLedger(db: db)) }
     }
 
+    /// Whether the owner blocked `node`.
+    public func isBlocked(_ node: NodeID) throws -> Bool {
+        try readInvitations { try $0.isBlocked(node) }
+    }
+
     /// Reads the invitation tables (a consistent snapshot).
     public func readInvitations<T>(_ body: (InvitationLedger) throws -> T) throws -> T {
         try read { db in try body(InvitationLedger(db: db)) }

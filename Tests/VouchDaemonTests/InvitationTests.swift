@@ -175,4 +175,68 @@ struct InvitationTests {
             _ = fromBob
         }
     }
+
+    @Test("report-spam blocks the sender, who learns nothing; block, unblock, blocked; policy show and set; every change is an event")
+    func spamBlocksPolicyAndEvents() async throws {
+        try await TestNet.run { net in
+            let bob = try await net.makeNode("bob", limits: Self.fastLimits), alice = try await net.makeNode("alice", limits: Self.fastLimits)
+            try await Self.setProfile(net, bob, name: "Bob Builder")
+            try await Self.setProfile(net, alice, name: "Alice Analyst")
+            _ = try await net.start(bob)
+            _ = try await net.start(alice)
+            try net.checkBinary()
+            let events = try net.spawn(VouchBinary.url, ["events", "--json", "--home", alice.home.path])
+            func seen() throws -> [String] {
+                try events.stdoutLines.compactMap { try JSON.object($0, what: "a line of vouch events --json")["type"] as? String }
+            }
+
+            let defaults = try await net.vouchJSON(["policy", "show"], on: alice)
+            #expect(defaults["who_may_invite"] as? String == "open" && defaults["minimum_note_length"] as? Int == 20, "\(describe(defaults))")
+            #expect(defaults["maximum_pending"] as? Int == 200 && defaults["decline_cooldown_days"] as? Int == 30, "\(describe(defaults))")
+            // Nothing says when the subscription is in place: change the policy until its event shows.
+            _ = try await eventually("policy.changed in vouch events", interval: .milliseconds(100)) { (text: inout String) async throws -> Bool? in
+                if !events.isRunning { throw TestFailure("vouch events ended: \(events.result)") }
+                text = try seen().joined(separator: ", ")
+                if try seen().contains("policy.changed") { return true }
+                _ = try await net.vouchJSON(["policy", "set", "--max-pending", "150"], on: alice)
+                try await Task.sleep(for: .milliseconds(300))
+                return nil
+            }
+            expectFailure(try await net.vouch(["policy", "set", "--who-may-invite", "friends", "--json"], on: alice), 65, code: "invalid-params")
+
+            let invited = try await net.vouchJSON(["invite", alice.address, "--note", Self.note, "--relationship", "colleague"], on: bob)
+            let inbox = try await Self.waitFor("the invitation in Alice's inbox", { try await Self.inbox(net, alice) }) { $0.count == 1 }
+            let handle = try #require(inbox.first?["handle"] as? Int)
+            let reported = try await net.vouchJSON(["report-spam", "\(handle)"], on: alice)
+            #expect(reported["state"] as? String == "reported-spam", "\(describe(reported))")
+            let blocked = try await Self.list(net, ["blocked"], on: alice, key: "blocked")
+            #expect(blocked.count == 1 && blocked.first?["node"] as? String == bob.id, "\(describe(blocked))")
+            #expect(try await Self.inbox(net, alice).isEmpty)
+            #expect(try await net.outbox(alice).isEmpty, "reporting spam sent something")
+            #expect(try await Self.sent(net, bob).first?["state"] as? String == "pending", "the sender learns nothing")
+
+            // Bob withdraws and invites again: acked and dropped, exactly as a shown one.
+            _ = try await net.vouchJSON(["withdraw", "\(try #require(invited["handle"] as? Int))"], on: bob)
+            _ = try await net.vouchJSON(["invite", alice.address, "--note", Self.note, "--relationship", "colleague"], on: bob)
+            _ = try await Self.waitFor("Bob's outbox to empty: delivered and acked", { try await net.outbox(bob) }) { $0.isEmpty }
+            #expect(try await Self.inbox(net, alice).isEmpty)
+            #expect(try await Self.sent(net, bob).first?["state"] as? String == "pending")
+
+            let unblocked = try await net.vouchJSON(["unblock", bob.id], on: alice)
+            #expect(unblocked["changed"] as? Bool == true && unblocked["blocked"] as? Bool == false, "\(describe(unblocked))")
+            #expect(try await Self.list(net, ["blocked"], on: alice, key: "blocked").isEmpty)
+            _ = try await net.vouchJSON(["block", bob.id], on: alice)
+            let nobody = try await net.vouchJSON(["policy", "set", "--who-may-invite", "nobody", "--cooldown-days", "7"], on: alice)
+            #expect(nobody["who_may_invite"] as? String == "nobody" && nobody["decline_cooldown_days"] as? Int == 7, "\(describe(nobody))")
+            #expect(nobody["maximum_pending"] as? Int == 150, "options not given are kept: \(describe(nobody))")
+
+            let types = try await eventually("the state changes in vouch events", interval: .milliseconds(100)) { (text: inout String) async throws -> [String]? in
+                let types = try seen()
+                text = types.joined(separator: ", ")
+                let wanted = ["invitation.received", "invitation.reported-spam", "node.blocked", "node.unblocked"]
+                return wanted.allSatisfy(types.contains) && types.filter({ $0 == "node.blocked" }).count == 2 ? types : nil
+            }
+            #expect(types.firstIndex(of: "invitation.received")! < types.firstIndex(of: "invitation.reported-spam")!, "\(types)")
+        }
+    }
 }
