@@ -9,8 +9,13 @@ import VouchStore
 /// (waking the outbox worker, events for scripts) collected here to run after the commit, so
 /// nothing is announced that a crash could undo.
 struct InvitationEffects: Sendable {
+    /// This node's card for connections, sent to the other side when a connection is recorded
+    /// (Protocol/invitations.md §4.1: profiles travel as ordinary `card` deliveries, not in the record).
+    var connectionCard: Delivery?
     var queued: [OutboxEntry] = []
     var events: [(NodeEventType, [String: JSONValue])] = []
+
+    init(connectionCard: Delivery? = nil) { self.connectionCard = connectionCard }
 
     mutating func apply(_ actions: [InvitationRecipientMachine.Action], received stored: StoredReceivedInvitation,
                         ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
@@ -19,7 +24,9 @@ struct InvitationEffects: Sendable {
         for action in actions {
             switch action {
             case .send(let delivery): try send(delivery, to: peer, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
-            case .recordConnection(let connection): try record(connection, peer: peer, ledger: ledger, now: now)
+            case .recordConnection(let connection):
+                try record(connection, peer: peer, ledger: ledger, now: now)
+                try sendCard(to: peer, ledger: ledger, outbox: outbox, now: now)
             case .dropConnection(let connection): try drop(connection, peer: peer, ledger: ledger)
             case .block(let node):
                 try ledger.block(node, now: now)
@@ -38,12 +45,19 @@ struct InvitationEffects: Sendable {
         for action in actions {
             switch action {
             case .send(let delivery): try send(delivery, to: peer, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
-            case .recordConnection(let connection): try record(connection, peer: peer, ledger: ledger, now: now)
+            case .recordConnection(let connection):
+                try record(connection, peer: peer, ledger: ledger, now: now)
+                try sendCard(to: peer, ledger: ledger, outbox: outbox, now: now)
             case .event(let event): Self.eventType(event).map { events.append(($0, data)) }
             case .ignore: break
             case .refuse(let error): throw error
             }
         }
+    }
+
+    private mutating func sendCard(to peer: NodeID, ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
+        guard let card = connectionCard else { return }
+        try send(card, to: peer, invitationExpires: now, ledger: ledger, outbox: outbox, now: now)
     }
 
     /// Logs why a message changed nothing (`ignore`): the peer gets the same `ack` either way.
@@ -63,7 +77,8 @@ struct InvitationEffects: Sendable {
         // whether a connection exists and live 30 days (Protocol/invitations.md §5).
         let expiresAt: UInt64 = switch delivery {
         case .invitationQuestion, .invitationReply, .invitation: max(invitationExpires, now + 1)
-        case .invitationWithdrawal, .acceptance, .connectionRemoval, .card: now + InvitationService.settlingLifetime
+        case .invitationWithdrawal, .acceptance, .connectionRemoval: now + InvitationService.settlingLifetime
+        case .card: now + CardService.lifetime
         }
         let entry = outbox.entry(delivery, to: peer, now: now, expiresAt: expiresAt)
         try ledger.enqueue(entry)

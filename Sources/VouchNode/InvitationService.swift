@@ -84,8 +84,9 @@ struct InvitationService: Sendable {
     func answer(_ request: InvitationAnswerRequest) async throws -> InvitationAnswerResponse {
         let now = Clock.nowMilliseconds()
         let key = identityKey, outbox = self.outbox
+        let card = request.command == .accept ? try connectionCard() : nil
         let (response, effects) = try await database.invitationTransaction { ledger -> (InvitationAnswerResponse, InvitationEffects) in
-            var effects = InvitationEffects()
+            var effects = InvitationEffects(connectionCard: card)
             switch request.command {
             case .accept, .decline, .reportSpam, .askContext:
                 guard var stored = try ledger.received(handle: request.handle) else {
@@ -209,7 +210,7 @@ struct InvitationService: Sendable {
         guard accepted.inviter == identity else {
             throw ProtocolError(.wrongRecipient, "the acceptance is of an invitation by \(accepted.inviter.shortForm), not by this node")
         }
-        try await onSent(accepted.invitation.terms.id, message: message, from: peer) { machine, now in
+        try await onSent(accepted.invitation.terms.id, message: message, from: peer, card: try connectionCard()) { machine, now in
             machine.acceptanceReceived(accepted, from: peer, now: now)
         }
     }
@@ -230,11 +231,11 @@ struct InvitationService: Sendable {
 
     /// Runs `event` on our invitation `id` at most once per message; an unknown id is acked and
     /// nothing happens (§5: it may be a copy of something finished, and it teaches a stranger nothing).
-    private func onSent(_ id: InvitationID, message: WireMessage, from peer: NodeID,
+    private func onSent(_ id: InvitationID, message: WireMessage, from peer: NodeID, card: Delivery? = nil,
                         _ event: @escaping @Sendable (inout InvitationSenderMachine, UInt64) -> [InvitationSenderMachine.Action]) async throws {
         let now = Clock.nowMilliseconds(), outbox = self.outbox
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
-            var effects = InvitationEffects()
+            var effects = InvitationEffects(connectionCard: card)
             guard var stored = try ledger.sent(id: id) else { return effects }
             let actions = event(&stored.machine, now)
             try effects.apply(actions, sent: stored, ledger: ledger, outbox: outbox, now: now)
@@ -259,6 +260,13 @@ struct InvitationService: Sendable {
     }
 
     // MARK: Helpers
+
+    /// This node's signed card for connections, or nil while the profile is empty.
+    private func connectionCard() throws -> Delivery? {
+        let profile = try database.profile()
+        guard profile.version > 0 else { return nil }
+        return .card(CardBody(document: try profile.document(for: .connections).signed(with: identityKey).encoded))
+    }
 
     /// Runs an owner command of a machine, turning its refusals into admin errors with the same code.
     private static func owner<A>(_ command: () throws -> [A]) throws -> [A] {

@@ -112,6 +112,16 @@ struct InvitationTests {
             let sent = try await Self.sent(net, bob)
             #expect(sent.first?["state"] as? String == "connected", "\(describe(sent))")
 
+            // Each side sends the other its card for connections.
+            _ = try await Self.waitFor("Alice's connections card on Bob's node", { try await net.cards(bob) }) { cards in
+                cards.contains { $0["signer"] as? String == alice.id && $0["audience"] as? String == "connections" }
+            }
+            _ = try await Self.waitFor("Bob's connections card on Alice's node", { try await net.cards(alice) }) { cards in
+                cards.contains { $0["signer"] as? String == bob.id && $0["audience"] as? String == "connections" }
+            }
+            #expect(try await Self.connections(net, bob).first?["name"] as? String == "Alice Analyst")
+            #expect(try await Self.connections(net, alice).first?["name"] as? String == "Bob Builder")
+
             // Both nodes hold the same bytes; anyone can check them offline.
             let prefix = String(connectionID.prefix(8))
             let exportBob = try await net.vouch(["connection", "export", prefix], on: bob)
