@@ -249,4 +249,38 @@ struct InvitationTests {
             #expect(types.firstIndex(of: "invitation.received")! < types.firstIndex(of: "invitation.reported-spam")!, "\(types)")
         }
     }
+
+    @Test("SIGKILL of the invitee between delivery and answer keeps the invitation; SIGKILL after accept keeps the acceptance queued for an inviter that is offline, and it connects when back")
+    func crashBetweenDeliveryAndAnswer() async throws {
+        try await TestNet.run { net in
+            let bob = try await net.makeNode("bob", limits: Self.fastLimits), alice = try await net.makeNode("alice", limits: Self.fastLimits)
+            try await Self.setProfile(net, bob, name: "Bob Builder")
+            try await Self.setProfile(net, alice, name: "Alice Analyst")
+            var bobDaemon = try await net.start(bob)
+            var aliceDaemon = try await net.start(alice)
+            _ = try await net.vouchJSON(["invite", alice.address, "--note", Self.note, "--relationship", "mentor"], on: bob)
+            let inbox = try await Self.waitFor("the invitation in Alice's inbox", { try await Self.inbox(net, alice) }) { $0.count == 1 }
+            let handle = try #require(inbox.first?["handle"] as? Int)
+            aliceDaemon.crash()
+            aliceDaemon = try await net.start(alice)
+            let after = try await Self.inbox(net, alice)
+            #expect(after.count == 1 && after.first?["handle"] as? Int == handle && after.first?["note"] as? String == Self.note, "\(describe(after))")
+
+            // Bob goes offline; Alice accepts; her node is killed before it could deliver.
+            #expect(try await bobDaemon.stop().succeeded)
+            let accepted = try await net.vouchJSON(["accept", "\(handle)"], on: alice)
+            let connection = try #require(accepted["connection"] as? String)
+            aliceDaemon.crash()
+            _ = try await net.start(alice)
+            let queued = try await net.outbox(alice)
+            #expect(queued.contains { $0["type"] as? String == "acceptance" && $0["peer"] as? String == bob.id }, "\(describe(queued))")
+            #expect(try await Self.connections(net, alice).first?["id"] as? String == connection)
+
+            bobDaemon = try await net.start(bob)
+            let bobs = try await Self.waitFor("the connection on Bob's node", { try await Self.connections(net, bob) }) { $0.count == 1 }
+            #expect(bobs.first?["id"] as? String == connection && bobs.first?["relationship"] as? String == "mentor", "\(describe(bobs))")
+            #expect(try await Self.sent(net, bob).first?["state"] as? String == "connected")
+            #expect(bobDaemon.isRunning)
+        }
+    }
 }

@@ -217,6 +217,26 @@ struct InvitationFlowTests {
         }
     }
 
+    @Test("accept after expiry is refused with invitation-expired and signs nothing; the inbox no longer lists it")
+    func acceptAfterExpiry() async throws {
+        try await withNode { node in
+            let client = try await RawClient.handshaken(with: node)
+            defer { Task { await client.shutdown() } }
+            let body = try Self.body(from: client.key, to: node.id, lifetime: 1_500)
+            #expect(try await Self.answer(client, Self.message(body, to: node)) == nil)
+            let handle = try #require(try Self.received(node).first?.handle)
+            let expires = try #require(try Self.received(node).first?.machine.invitation.terms.expires)
+            try await eventually("the invitation to expire") { Wire.now() > expires }
+            await #expect(throws: AdminError(.invitationExpired, "the invitation has expired")) {
+                _ = try await node.runtime.adminRouter().call(InvitationAnswerRequest(command: .accept, handle: handle))
+            }
+            #expect(try node.database.readInvitations { try $0.connections() }.isEmpty)
+            #expect(try node.database.outboxCount() == 0)
+            #expect(try await node.runtime.adminRouter().call(InboxRequest()).invitations.isEmpty)
+            #expect(try await node.runtime.adminRouter().call(InboxRequest(all: true)).invitations.first?.state == "expired")
+        }
+    }
+
     /// Gives `node`'s profile its listening endpoint, which an invitation's card must carry.
     static func addEndpoint(_ node: TestNode) throws {
         var profile = try node.database.profile()
