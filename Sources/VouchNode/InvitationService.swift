@@ -148,6 +148,29 @@ struct InvitationService: Sendable {
         return SentInvitationsResponse(invitations: invitations)
     }
 
+    // MARK: Time
+
+    /// Records the expiry of every pending (or declined) invitation that is due, with its
+    /// `invitation.expired` event (§7: a due invitation expires at the next tick or message).
+    func expireDue() async throws {
+        let now = Clock.nowMilliseconds(), outbox = self.outbox
+        let effects = try await database.invitationTransaction { ledger -> InvitationEffects in
+            var effects = InvitationEffects()
+            for var stored in try ledger.dueSent(now: now) {
+                let actions = stored.machine.tick(now: now)
+                try ledger.save(stored)
+                try effects.apply(actions, sent: stored, ledger: ledger, outbox: outbox, now: now)
+            }
+            for var stored in try ledger.dueReceived(now: now) {
+                let actions = stored.machine.tick(now: now)
+                try ledger.save(stored)
+                try effects.apply(actions, received: stored, ledger: ledger, outbox: outbox, now: now)
+            }
+            return effects
+        }
+        effects.publish(outbox: outbox, publish: publish)
+    }
+
     // MARK: Messages from peers
 
     /// `invitation`: verified in full (§3.4), sent by its inviter, then the crossing rule and the

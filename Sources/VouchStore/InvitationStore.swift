@@ -59,6 +59,12 @@ public struct InvitationLedger {
                          arguments: [Data(inviter.rawRepresentation), try SQLInteger.storing(now, "now")]).map(receivedRow)
     }
 
+    /// Received invitations still pending or declined at or after their expiry: what the expiry tick records.
+    public func dueReceived(now: UInt64, limit: Int = 256) throws -> [StoredReceivedInvitation] {
+        try Row.fetchAll(db, sql: "SELECT * FROM received_invitation WHERE state IN ('pending', 'declined') AND expires <= ? ORDER BY expires LIMIT ?",
+                         arguments: [try SQLInteger.storing(now, "now"), limit]).map(receivedRow)
+    }
+
     /// Stores a verified invitation the policy showed, pending; returns its handle.
     public func insertReceived(_ invitation: Invitation, body: InvitationBody, crossing: Bool, now: UInt64) throws -> Int64 {
         try db.execute(sql: """
@@ -115,6 +121,12 @@ public struct InvitationLedger {
     public func pendingSent(to invitee: NodeID, now: UInt64) throws -> StoredSentInvitation? {
         try Row.fetchOne(db, sql: "SELECT * FROM sent_invitation WHERE invitee = ? AND state = 'pending' AND expires > ? ORDER BY handle DESC",
                          arguments: [Data(invitee.rawRepresentation), try SQLInteger.storing(now, "now")]).map(sentRow)
+    }
+
+    /// Sent invitations still pending at or after their expiry.
+    public func dueSent(now: UInt64, limit: Int = 256) throws -> [StoredSentInvitation] {
+        try Row.fetchAll(db, sql: "SELECT * FROM sent_invitation WHERE state = 'pending' AND expires <= ? ORDER BY expires LIMIT ?",
+                         arguments: [try SQLInteger.storing(now, "now"), limit]).map(sentRow)
     }
 
     public func insertSent(_ machine: InvitationSenderMachine, note: String, now: UInt64) throws -> Int64 {
