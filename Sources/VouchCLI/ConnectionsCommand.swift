@@ -27,7 +27,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
 
     static func render(_ c: ConnectionInfo, output: Output) -> String {
         let name = c.name.map(UntrustedText.escaped) ?? c.shortID
-        return "\(output.bold(String(c.id.prefix(12)))) \(output.bold(name)), your \(c.relationship)"
+        return "\(output.bold(String(c.id.prefix(12)))) \(output.bold(name)): \(InvitationRendering.phrase(c.relationship))"
             + (c.context.map { ": \(UntrustedText.escaped($0))" } ?? "")
             + "\n  \(c.peer)  since \(c.since)"
     }

@@ -9,7 +9,7 @@ enum InvitationRendering {
         let headline = i.card["headline"].map { " — \(UntrustedText.escaped($0))" } ?? ""
         var lines = ["\(output.bold("[\(i.handle)]")) \(output.bold(name))\(headline)  \(i.state)",
                      "  from \(i.inviter)",
-                     "  you are their \(i.relationship)" + (i.context.map { ": \(UntrustedText.escaped($0))" } ?? ""),
+                     "  \(phrase(i.yourRelationship))" + (i.context.map { ": \(UntrustedText.escaped($0))" } ?? ""),
                      "  note: \(UntrustedText.escaped(i.note))",
                      "  expires \(i.expiresAt)" + (i.crossing ? " (it crossed your own invitation, which was withdrawn)" : "")]
         lines += thread(i.thread)
@@ -18,11 +18,24 @@ enum InvitationRendering {
 
     static func sent(_ i: SentInvitationInfo, output: Output) -> String {
         var lines = ["\(output.bold("[\(i.handle)]")) to \(i.invitee)  \(i.state)",
-                     "  they are your \(i.relationship)" + (i.context.map { ": \(UntrustedText.escaped($0))" } ?? ""),
+                     "  \(phrase(i.relationship))" + (i.context.map { ": \(UntrustedText.escaped($0))" } ?? ""),
                      "  note: \(UntrustedText.escaped(i.note))",
                      "  expires \(i.expiresAt)"]
         lines += thread(i.thread)
         return lines.joined(separator: "\n")
+    }
+
+    /// A relationship as the reader reads it ("the other is my …"), in words.
+    static func phrase(_ relationship: String) -> String {
+        switch relationship {
+        case "colleague": "colleagues"
+        case "classmate": "classmates"
+        case "friend": "friends"
+        case "family": "family"
+        case "met-at-event": "met at an event"
+        case "other": "other"
+        default: "they are your \(relationship)"
+        }
     }
 
     static func thread(_ entries: [ThreadEntryInfo]) -> [String] {
