@@ -14,10 +14,11 @@ struct InvitationFlowTests {
     static let note = "We built the billing system together at Acme; let's stay in touch."
 
     /// An invitation body from `key` to `invitee`, signed over `note` (which need not be a valid note).
+    /// The card names an endpoint where nothing answers, so what the node sends back stays queued.
     static func body(from key: Ed25519PrivateKey, to invitee: NodeID, note: String = note, id: InvitationID = .random(),
                      created: UInt64 = Wire.now(), lifetime: UInt64 = InvitationLimits.defaultLifetime) throws -> InvitationBody {
         let card = try ProfileDocument(version: 1, updatedAt: created / 1000, audience: .everyone, fields: [.name: "Bob Builder"],
-                                       links: [], endpoints: []).signed(with: key)
+                                       links: [], endpoints: [try Endpoint(host: "127.0.0.1", port: 9)]).signed(with: key)
         let salt = SecureRandom.bytes(NoteCommitment.saltByteCount)
         let terms = InvitationTerms(id: id, invitee: invitee, relationship: .colleague, context: "Acme, 2019–2021", created: created,
                                     expires: created + lifetime, noteDigest: NoteCommitment.digest(note: note, salt: salt))
@@ -239,6 +240,39 @@ struct InvitationFlowTests {
             #expect(node.recorder.events("invitation.expired").count == 1)
             #expect(try await node.runtime.adminRouter().call(InboxRequest()).invitations.isEmpty)
             #expect(try await node.runtime.adminRouter().call(InboxRequest(all: true)).invitations.first?.state == "expired")
+        }
+    }
+
+    @Test("a withdrawal that crossed our acceptance drops the connection we recorded; inviting someone whose invitation waits is refused")
+    func withdrawalCrossesAcceptance() async throws {
+        try await withNodes(1, profileName: "Alice Analyst") { nodes in
+            let node = nodes[0]
+            try Self.addEndpoint(node)
+            let client = try await RawClient.handshaken(with: node)
+            defer { Task { await client.shutdown() } }
+            #expect(try await Self.answer(client, Self.message(try Self.body(from: client.key, to: node.id), to: node)) == nil)
+            let stored = try #require(try Self.received(node).first)
+            let router = node.runtime.adminRouter()
+            let clientAddress = NodeAddress(id: NodeID(publicKey: client.key.publicKey), endpoint: try Endpoint(host: "127.0.0.1", port: 9))
+            do {
+                _ = try await router.call(InvitationSendRequest(address: clientAddress.description, note: Self.note, relationship: "friend", context: nil))
+                Issue.record("inviting someone whose invitation waits in the inbox was not refused")
+            } catch let error as AdminError {
+                #expect(error.reason == .invitationPending && error.message.contains("vouch accept \(stored.handle)"), "\(error)")
+            }
+            #expect(try node.database.readInvitations { try $0.sentInvitations() }.isEmpty, "nothing was sent: accept theirs instead")
+
+            let accepted = try await router.call(InvitationAnswerRequest(command: .accept, handle: stored.handle))
+            #expect(accepted.state == "accepted" && accepted.connection != nil)
+            #expect(try node.database.readInvitations { try $0.connections() }.count == 1)
+            #expect(try node.database.outbox().map(\.type).contains(.acceptance))
+
+            let withdrawal = Wire.message("invitation-withdrawal", to: node.id,
+                                          body: InvitationWithdrawalBody(invitation: stored.machine.invitation.terms.id).value)
+            #expect(try await Self.answer(client, withdrawal) == nil)
+            #expect(try node.database.readInvitations { try $0.connections() }.isEmpty, "the withdrawal wins")
+            #expect(try Self.received(node).first?.machine.state == .withdrawn)
+            #expect(node.recorder.events("connection.removed").count == 1)
         }
     }
 
