@@ -44,6 +44,25 @@ struct ConnectionService: Sendable {
         return ConnectionRemoveResponse(id: Hex.encode(stored.connection.id), peer: stored.peer.description, message: entry.messageID.description)
     }
 
+    /// Queues this node's card for connections to every connection that has not had the current
+    /// profile version yet: a profile change (made with `vouch profile set`, running node or not)
+    /// reaches every connection through the outbox.
+    func shareProfile() async throws {
+        let profile = try database.profile()
+        guard profile.version > 0 else { return }
+        let version = profile.version, now = Clock.nowMilliseconds(), outbox = self.outbox
+        let card = Delivery.card(CardBody(document: try profile.document(for: .connections).signed(with: identityKey).encoded))
+        let entries = try await database.invitationTransaction { ledger -> [OutboxEntry] in
+            try ledger.connectionsBehind(version: version).map { stored in
+                let entry = outbox.entry(card, to: stored.peer, now: now, expiresAt: now + CardService.lifetime)
+                try ledger.enqueue(entry)
+                try ledger.markCardQueued(connection: stored.connection.id, version: version)
+                return entry
+            }
+        }
+        outbox.queued(entries)
+    }
+
     /// `connection-removal`: verified (§4.5), signed by the peer that delivers it, of a connection
     /// with it; one this node does not hold is acked and nothing happens.
     func receiveRemoval(_ body: SignedDocumentBody, in message: WireMessage, from peer: NodeID) async throws {

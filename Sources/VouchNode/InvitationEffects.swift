@@ -11,11 +11,11 @@ import VouchStore
 struct InvitationEffects: Sendable {
     /// This node's card for connections, sent to the other side when a connection is recorded
     /// (Protocol/invitations.md §4.1: profiles travel as ordinary `card` deliveries, not in the record).
-    var connectionCard: Delivery?
+    var connectionCard: (delivery: Delivery, version: UInt64)?
     var queued: [OutboxEntry] = []
     var events: [(NodeEventType, [String: JSONValue])] = []
 
-    init(connectionCard: Delivery? = nil) { self.connectionCard = connectionCard }
+    init(connectionCard: (delivery: Delivery, version: UInt64)? = nil) { self.connectionCard = connectionCard }
 
     mutating func apply(_ actions: [InvitationRecipientMachine.Action], received stored: StoredReceivedInvitation,
                         ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
@@ -57,7 +57,7 @@ struct InvitationEffects: Sendable {
 
     private mutating func sendCard(to peer: NodeID, ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
         guard let card = connectionCard else { return }
-        try send(card, to: peer, invitationExpires: now, ledger: ledger, outbox: outbox, now: now)
+        try send(card.delivery, to: peer, invitationExpires: now, ledger: ledger, outbox: outbox, now: now)
     }
 
     /// Logs why a message changed nothing (`ignore`): the peer gets the same `ack` either way.
@@ -86,7 +86,7 @@ struct InvitationEffects: Sendable {
     }
 
     private mutating func record(_ connection: Connection, peer: NodeID, ledger: InvitationLedger, now: UInt64) throws {
-        try ledger.record(connection, peer: peer, now: now)
+        try ledger.record(connection, peer: peer, cardVersion: connectionCard?.version ?? 0, now: now)
         events.append((.connectionMade, Self.connectionData(connection, peer: peer)))
     }
 

@@ -254,7 +254,7 @@ struct InvitationService: Sendable {
 
     /// Runs `event` on our invitation `id` at most once per message; an unknown id is acked and
     /// nothing happens (§5: it may be a copy of something finished, and it teaches a stranger nothing).
-    private func onSent(_ id: InvitationID, message: WireMessage, from peer: NodeID, card: Delivery? = nil,
+    private func onSent(_ id: InvitationID, message: WireMessage, from peer: NodeID, card: (delivery: Delivery, version: UInt64)? = nil,
                         _ event: @escaping @Sendable (inout InvitationSenderMachine, UInt64) -> [InvitationSenderMachine.Action]) async throws {
         let now = Clock.nowMilliseconds(), outbox = self.outbox
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
@@ -284,11 +284,11 @@ struct InvitationService: Sendable {
 
     // MARK: Helpers
 
-    /// This node's signed card for connections, or nil while the profile is empty.
-    private func connectionCard() throws -> Delivery? {
+    /// This node's signed card for connections with its profile version, or nil while the profile is empty.
+    private func connectionCard() throws -> (delivery: Delivery, version: UInt64)? {
         let profile = try database.profile()
         guard profile.version > 0 else { return nil }
-        return .card(CardBody(document: try profile.document(for: .connections).signed(with: identityKey).encoded))
+        return (.card(CardBody(document: try profile.document(for: .connections).signed(with: identityKey).encoded)), profile.version)
     }
 
     /// Runs an owner command of a machine, turning its refusals into admin errors with the same code.

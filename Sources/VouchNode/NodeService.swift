@@ -43,7 +43,7 @@ public struct NodeService: Service {
                     })
                 }
                 group.addTask { await OutboxWorker(runtime: runtime).run() }
-                group.addTask { await InvitationExpiryTimer(runtime: runtime).run() }
+                group.addTask { await ConnectionTimer(runtime: runtime).run() }
                 group.addTask { try await gracefulShutdown() }
                 group.addTask {
                     await runtime.stopSignal.wait()

@@ -189,11 +189,25 @@ public struct InvitationLedger {
 
     // MARK: Connections
 
-    /// Stores a connection record; a second copy of the same record changes nothing.
-    public func record(_ connection: Connection, peer: NodeID, now: UInt64) throws {
-        try db.execute(sql: "INSERT INTO connection (id, peer, record, since, recorded_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                       arguments: [Data(connection.id), Data(peer.rawRepresentation), Data(connection.record.encoded),
-                                   try SQLInteger.storing(connection.since, "since"), try SQLInteger.storing(now, "now")])
+    /// Stores a connection record; a second copy of the same record changes nothing. `cardVersion`
+    /// is the profile version of the card queued to the peer with it (0: none yet).
+    public func record(_ connection: Connection, peer: NodeID, cardVersion: UInt64, now: UInt64) throws {
+        try db.execute(sql: """
+            INSERT INTO connection (id, peer, record, since, recorded_at, card_version) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """, arguments: [Data(connection.id), Data(peer.rawRepresentation), Data(connection.record.encoded),
+                             try SQLInteger.storing(connection.since, "since"), try SQLInteger.storing(now, "now"),
+                             try SQLInteger.storing(cardVersion, "cardVersion")])
+    }
+
+    /// Connections whose peer was last sent a card older than profile `version`.
+    public func connectionsBehind(version: UInt64) throws -> [StoredConnection] {
+        try Row.fetchAll(db, sql: "SELECT * FROM connection WHERE card_version < ? ORDER BY since",
+                         arguments: [try SQLInteger.storing(version, "version")]).map(connectionRow)
+    }
+
+    /// Records that the card of profile `version` was queued to the connection's peer.
+    public func markCardQueued(connection id: [UInt8], version: UInt64) throws {
+        try db.execute(sql: "UPDATE connection SET card_version = ? WHERE id = ?", arguments: [try SQLInteger.storing(version, "version"), Data(id)])
     }
 
     /// Deletes the connection named by `id`; false if none was held.

@@ -125,7 +125,10 @@ enum Migrations {
                     peer BLOB NOT NULL CHECK (length(peer) = 32),
                     record BLOB NOT NULL,
                     since INTEGER NOT NULL,
-                    recorded_at INTEGER NOT NULL
+                    recorded_at INTEGER NOT NULL,
+                    -- The profile version of the last card for connections queued to the peer:
+                    -- a newer profile is queued to every connection behind it.
+                    card_version INTEGER NOT NULL DEFAULT 0
                 ) STRICT;
                 CREATE INDEX connection_peer ON connection(peer);
                 -- Private: never told to the blocked node.

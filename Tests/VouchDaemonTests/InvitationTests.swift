@@ -122,6 +122,14 @@ struct InvitationTests {
             #expect(try await Self.connections(net, bob).first?["name"] as? String == "Alice Analyst")
             #expect(try await Self.connections(net, alice).first?["name"] as? String == "Bob Builder")
 
+            // A profile change reaches the connection through the outbox; card list keeps the newest version.
+            let newVersion = try await net.setProfile(alice, name: "Alice A. Analyst")
+            let updated = try await Self.waitFor("Alice's new card on Bob's node", { try await net.cards(bob) }) { cards in
+                cards.contains { $0["signer"] as? String == alice.id && $0["audience"] as? String == "connections" && $0["version"] as? Int == newVersion }
+            }
+            #expect(updated.filter { $0["signer"] as? String == alice.id && $0["audience"] as? String == "connections" }.count == 1, "\(describe(updated))")
+            #expect(try await Self.connections(net, bob).first?["name"] as? String == "Alice A. Analyst")
+
             // Both nodes hold the same bytes; anyone can check them offline.
             let prefix = String(connectionID.prefix(8))
             let exportBob = try await net.vouch(["connection", "export", prefix], on: bob)

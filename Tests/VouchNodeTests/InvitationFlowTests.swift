@@ -234,8 +234,8 @@ struct InvitationFlowTests {
             #expect(try node.database.readInvitations { try $0.connections() }.isEmpty)
             #expect(try node.database.outboxCount() == 0)
             // The tick records the expiry once, with its event.
-            try await InvitationExpiryTimer(runtime: node.runtime).runOnce()
-            try await InvitationExpiryTimer(runtime: node.runtime).runOnce()
+            try await ConnectionTimer(runtime: node.runtime).runOnce()
+            try await ConnectionTimer(runtime: node.runtime).runOnce()
             #expect(try Self.received(node).first?.machine.state == .expired)
             #expect(node.recorder.events("invitation.expired").count == 1)
             #expect(try await node.runtime.adminRouter().call(InboxRequest()).invitations.isEmpty)
