@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import VouchProtocol
 import VouchStore
 
@@ -12,8 +13,16 @@ struct DeliveryRouter: Sendable {
     let connections: ConnectionService
     let database: NodeDatabase
     let logger: Logger
+    /// Invitations per sender and per source address (`InvitationRateLimit`).
+    let invitationRate = InvitationRateGate()
 
-    func handle(_ delivery: Delivery, in message: WireMessage, from peer: NodeID) async -> MessageBody {
+    /// `source` is the peer's IP address (nil if unknown): what the per-address rate limit counts.
+    func handle(_ delivery: Delivery, in message: WireMessage, from peer: NodeID, source: String?) async -> MessageBody {
+        // Before any other check, and the same for every sender (blocked or not).
+        if case .invitation = delivery, !invitationRate.admit(sender: peer, source: source) {
+            logger.info("invitation rate limit reached", metadata: ["peer": .string(peer.shortForm)])
+            return .error(WireErrorBody(code: .busy, message: "too many invitations from this node or address; try again later"))
+        }
         do {
             // A blocked node's cards, invitations, questions and replies are acked and dropped:
             // the same answer as for anyone, so it cannot tell it is blocked. What settles
@@ -47,4 +56,19 @@ struct DeliveryRouter: Sendable {
             return .error(WireErrorBody(code: .internal, message: "the receiving node failed to store the message"))
         }
     }
+}
+
+/// The node's one `InvitationRateLimit`, shared by every session.
+final class InvitationRateGate: Sendable {
+    private let limit = Mutex(InvitationRateLimit())
+
+    func admit(sender: NodeID, source: String?) -> Bool {
+        let now = ContinuousClock.now - ContinuousClock.Instant.zeroReference
+        return limit.withLock { $0.admit(sender: sender, source: source, now: now) }
+    }
+}
+
+extension ContinuousClock.Instant {
+    /// A fixed instant to measure monotonic time from.
+    fileprivate static let zeroReference = ContinuousClock.now
 }

@@ -61,21 +61,37 @@ struct InvitationFlowTests {
     @Test("refused with invalid-body and not stored: a note of spaces, another sender than the signer, another invitee, expired")
     func refusals() async throws {
         try await withNode { node in
-            let client = try await RawClient.handshaken(with: node)
-            defer { Task { await client.shutdown() } }
             let other = try Ed25519PrivateKey()
-            let cases: [(String, InvitationBody)] = [
-                ("a note of only spaces", try Self.body(from: client.key, to: node.id, note: "     ")),
-                ("an empty note", try Self.body(from: client.key, to: node.id, note: "")),
-                ("signed by another key than the TLS peer's", try Self.body(from: other, to: node.id)),
-                ("for another node", try Self.body(from: client.key, to: NodeID(publicKey: other.publicKey))),
-                ("expired", try Self.body(from: client.key, to: node.id, created: Wire.now() - 2 * 86_400_000, lifetime: 86_400_000)),
-                ("dated a day ahead", try Self.body(from: client.key, to: node.id, created: Wire.now() + 86_400_000)),
+            // One client per case: the per-sender rate limit (5 at once) comes before these checks.
+            let cases: [(String, (Ed25519PrivateKey) throws -> InvitationBody)] = [
+                ("a note of only spaces", { try Self.body(from: $0, to: node.id, note: "     ") }),
+                ("an empty note", { try Self.body(from: $0, to: node.id, note: "") }),
+                ("signed by another key than the TLS peer's", { _ in try Self.body(from: other, to: node.id) }),
+                ("for another node", { try Self.body(from: $0, to: NodeID(publicKey: other.publicKey)) }),
+                ("expired", { try Self.body(from: $0, to: node.id, created: Wire.now() - 2 * 86_400_000, lifetime: 86_400_000) }),
+                ("dated a day ahead", { try Self.body(from: $0, to: node.id, created: Wire.now() + 86_400_000) }),
             ]
-            for (what, body) in cases {
-                #expect(try await Self.answer(client, Self.message(body, to: node)) == .invalidBody, "\(what)")
+            for (what, make) in cases {
+                let client = try await RawClient.handshaken(with: node)
+                #expect(try await Self.answer(client, Self.message(try make(client.key), to: node)) == .invalidBody, "\(what)")
+                await client.shutdown()
             }
             #expect(try Self.received(node).isEmpty)
+        }
+    }
+
+    @Test("more than 5 invitations at once from one node are answered busy, before any other check")
+    func rateLimitPerSender() async throws {
+        try await withNode { node in
+            let client = try await RawClient.handshaken(with: node)
+            defer { Task { await client.shutdown() } }
+            for n in 1...5 {
+                #expect(try await Self.answer(client, Self.message(try Self.body(from: client.key, to: node.id), to: node)) == nil, "invitation \(n)")
+            }
+            #expect(try await Self.answer(client, Self.message(try Self.body(from: client.key, to: node.id), to: node)) == .busy)
+            #expect(try await Self.answer(client, Self.message(try Self.body(from: client.key, to: node.id, note: ""), to: node)) == .busy,
+                    "limited before the note is read")
+            #expect(try Self.received(node).count == 1, "one shown; the other four dropped by the policy (inviter has one pending)")
         }
     }
 
