@@ -12,7 +12,8 @@ public struct VouchCommand: AsyncParsableCommand {
         discussion: """
             Every person runs their own node. It holds their Ed25519 identity and signed \
             profile, proves who answers at an address over mutually authenticated TLS 1.3, and \
-            delivers their profile card to other people's nodes.
+            delivers their profile card to other people's nodes. People connect by invitation: \
+            a personal note and how they know each other, accepted into a record both sign.
 
             Start with `vouch init`, then `vouch profile set`. Every command takes --home, \
             --json (for scripts) and --no-color, before or after the command's name; exit \
