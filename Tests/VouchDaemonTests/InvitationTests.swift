@@ -291,4 +291,39 @@ struct InvitationTests {
             #expect(bobDaemon.isRunning)
         }
     }
+
+    @Test("both invite each other before either invitation arrives: both nodes keep the same one, withdraw the other, and one connection results")
+    func crossingInvitations() async throws {
+        try await TestNet.run { net in
+            let bob = try await net.makeNode("bob", limits: Self.fastLimits), alice = try await net.makeNode("alice", limits: Self.fastLimits)
+            try await Self.setProfile(net, bob, name: "Bob Builder")
+            try await Self.setProfile(net, alice, name: "Alice Analyst")
+            _ = try await net.start(bob)
+            _ = try await net.start(alice)
+            // Bob's invitation cannot leave until a session with Alice exists (he has a dead port
+            // for her), so both are pending when Alice's reaches him: they cross, in either order.
+            let deadPort = try Ports.free()
+            _ = try await net.vouchJSON(["invite", "\(alice.id)@127.0.0.1:\(deadPort)", "--note", Self.note, "--relationship", "colleague"], on: bob)
+            _ = try await net.vouchJSON(["invite", bob.address, "--note", "We met when Acme hired you to fix billing.", "--relationship", "colleague"], on: alice)
+
+            let settled = try await eventually("one invitation standing, the other withdrawn", timeout: .seconds(45), interval: .milliseconds(150)) {
+                (seen: inout String) async throws -> (holder: Node, other: Node, handle: Int)? in
+                let inboxes = [(bob, try await Self.inbox(net, bob)), (alice, try await Self.inbox(net, alice))]
+                let sent = [(bob, try await Self.sent(net, bob)), (alice, try await Self.sent(net, alice))]
+                seen = "inboxes \(inboxes.map { describe($0.1) }) sent \(sent.map { describe($0.1) })"
+                let holders = inboxes.filter { !$0.1.isEmpty }
+                guard holders.count == 1, let (holder, items) = holders.first, items.count == 1, items[0]["crossing"] as? Bool == true,
+                      let handle = items[0]["handle"] as? Int,
+                      sent.first(where: { $0.0 === holder })?.1.first?["state"] as? String == "withdrawn",
+                      sent.first(where: { $0.0 !== holder })?.1.first?["state"] as? String == "pending" else { return nil }
+                return (holder, holder === bob ? alice : bob, handle)
+            }
+            let accepted = try await net.vouchJSON(["accept", "\(settled.handle)"], on: settled.holder)
+            let connection = try #require(accepted["connection"] as? String)
+            let other = try await Self.waitFor("the connection on the other node", { try await Self.connections(net, settled.other) }) { $0.count == 1 }
+            #expect(other.first?["id"] as? String == connection)
+            #expect(try await Self.connections(net, settled.holder).count == 1)
+            #expect(try await Self.sent(net, settled.other).first?["state"] as? String == "connected")
+        }
+    }
 }
