@@ -16,6 +16,8 @@ struct InvitationService: Sendable {
 
     let identityKey: Ed25519PrivateKey
     let database: NodeDatabase
+    /// For the endpoint to suggest when the profile names none.
+    let config: NodeConfig
     let outbox: Outbox
     let logger: Logger
     let publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void
@@ -43,7 +45,8 @@ struct InvitationService: Sendable {
             throw AdminError(.emptyProfile, "the profile is empty: set it first with `vouch profile set`, the invitee sees your card")
         }
         guard !profile.endpoints.isEmpty else {
-            throw AdminError(.noEndpoint, "your profile names no endpoint, so the invitee's node could not answer: add one with `vouch profile set --endpoint HOST:PORT`")
+            let suggested = (try? NodeRuntime.shareableAddress(id: identity, config: config).endpoint.description) ?? "HOST:PORT"
+            throw AdminError(.noEndpoint, "your profile names no endpoint, so the invitee's node could not answer: add the address others reach you at, for example `vouch profile set --endpoint \(suggested)`")
         }
         let card = try profile.document(for: .everyone).signed(with: identityKey)
         let now = Clock.nowMilliseconds()

@@ -63,7 +63,7 @@ public final class NodeRuntime: Sendable {
         let publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void = { events($0.rawValue, $1) }
         let outbox = Outbox(database: database, wakeup: outboxWakeup, publish: publish)
         let cards = CardService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
-        let invitations = InvitationService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
+        let invitations = InvitationService(identityKey: identityKey, database: database, config: config, outbox: outbox, logger: logger, publish: publish)
         let connections = ConnectionService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
         self.outbox = outbox
         self.cards = cards

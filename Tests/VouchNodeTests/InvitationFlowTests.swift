@@ -292,6 +292,31 @@ struct InvitationFlowTests {
         }
     }
 
+    @Test("invite refuses an empty profile, a profile without an endpoint (suggesting the node's own), and a blank note, and queues nothing")
+    func inviteNeedsACardToAnswer() async throws {
+        try await withNodes(2) { nodes in
+            let (node, other) = (nodes[0], nodes[1])
+            let router = node.runtime.adminRouter()
+            func refusal(_ note: String = Self.note) async throws -> AdminError? {
+                do {
+                    _ = try await router.call(InvitationSendRequest(address: other.address.description, note: note, relationship: "colleague", context: nil))
+                    return nil
+                } catch let error as AdminError {
+                    return error
+                }
+            }
+            #expect(try await refusal()?.reason == .emptyProfile)
+            try node.database.saveProfile(Profile(version: 1, updatedAt: 1, fields: [.name: .init(value: "Ada", audience: .everyone)]))
+            let noEndpoint = try #require(try await refusal())
+            #expect(noEndpoint.reason == .noEndpoint && noEndpoint.message.contains("127.0.0.1:\(node.port)"), "\(noEndpoint)")
+            try Self.addEndpoint(node)
+            #expect(try await refusal("  \n  ")?.reason == .invalidParams)
+            #expect(try node.database.outboxCount() == 0)
+            #expect(try await refusal() == nil)
+            #expect(try node.database.outbox().map(\.type) == [.invitation])
+        }
+    }
+
     /// Gives `node`'s profile its listening endpoint, which an invitation's card must carry.
     static func addEndpoint(_ node: TestNode) throws {
         var profile = try node.database.profile()
