@@ -317,6 +317,35 @@ struct InvitationFlowTests {
         }
     }
 
+    @Test("integers at their edges in an invitation, an acceptance and a removal are refused with invalid-body, never stored",
+          arguments: [UInt64(1) << 53, UInt64(1) << 63, UInt64.max])
+    func integerEdges(_ value: UInt64) async throws {
+        try await withNode { node in
+            let client = try await RawClient.handshaken(with: node)
+            defer { Task { await client.shutdown() } }
+            let valid = try Self.body(from: client.key, to: node.id)
+            let signed = try SignedInvitation(verifying: valid.document)
+            // The terms with `created` (then `expires`) at the edge, signed as a writer must never sign them.
+            for field in ["created", "expires"] {
+                guard case .map(var terms) = signed.terms.payload else { preconditionFailure("terms are a map") }
+                terms[field] = .unsigned(value)
+                let document = try SignedEnvelope(signing: CBORValue.map(terms).encoded, type: .invitation, formatVersion: 1, with: client.key)
+                let body = InvitationBody(document: document.encoded, note: valid.note, salt: valid.salt, card: valid.card)
+                #expect(try await Self.answer(client, Self.message(body, to: node)) == .invalidBody, "\(field) = \(value)")
+            }
+            let acceptance = try SignedEnvelope(signing: CBORValue.map(["accepted": .unsigned(value), "invitation": .bytes(signed.bytes)]).encoded,
+                                                type: .acceptance, formatVersion: 1, with: client.key)
+            #expect(try await Self.answer(client, Wire.message("acceptance", to: node.id,
+                                                                body: SignedDocumentBody(document: acceptance.encoded).value)) == .invalidBody)
+            let removal = try SignedEnvelope(signing: CBORValue.map(["connection": .bytes([UInt8](repeating: 1, count: 32)), "removed": .unsigned(value)]).encoded,
+                                             type: .connectionRemoval, formatVersion: 1, with: client.key)
+            #expect(try await Self.answer(client, Wire.message("connection-removal", to: node.id,
+                                                                body: SignedDocumentBody(document: removal.encoded).value)) == .invalidBody)
+            #expect(try Self.received(node).isEmpty)
+            #expect(try node.database.readInvitations { try $0.connections() }.isEmpty)
+        }
+    }
+
     /// Gives `node`'s profile its listening endpoint, which an invitation's card must carry.
     static func addEndpoint(_ node: TestNode) throws {
         var profile = try node.database.profile()
