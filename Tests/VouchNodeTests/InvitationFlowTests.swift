@@ -239,7 +239,8 @@ struct InvitationFlowTests {
         try await withNode { node in
             let client = try await RawClient.handshaken(with: node)
             defer { Task { await client.shutdown() } }
-            let body = try Self.body(from: client.key, to: node.id, lifetime: 1_500)
+            // Long enough to arrive before it expires on a loaded machine; short enough to wait for.
+            let body = try Self.body(from: client.key, to: node.id, lifetime: 8_000)
             #expect(try await Self.answer(client, Self.message(body, to: node)) == nil)
             let handle = try #require(try Self.received(node).first?.handle)
             let expires = try #require(try Self.received(node).first?.machine.invitation.terms.expires)
