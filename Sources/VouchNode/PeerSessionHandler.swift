@@ -26,9 +26,10 @@ final class PeerSessionHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     /// Why the connection failed, given to requests still waiting when it closes.
     private var failure: (any Error)?
-    /// Completed once the session is registered (or failed if the connection ends first).
-    private let established: EventLoopPromise<PeerSession>
-    private var settled = false
+    /// Completed once the session is registered (or failed if the connection ends first), then
+    /// dropped: its future's value is the session, which holds this handler, so keeping the
+    /// promise would keep the handler, the session and the channel alive after the close.
+    private var established: EventLoopPromise<PeerSession>?
 
     init(runtime: NodeRuntime, direction: SessionDirection, remoteAddress: String, established: EventLoopPromise<PeerSession>) {
         self.runtime = runtime
@@ -72,8 +73,8 @@ final class PeerSessionHandler: ChannelInboundHandler {
     }
 
     private func settle(_ result: Result<PeerSession, any Error>) {
-        guard !settled else { return }
-        settled = true
+        guard let established else { return }
+        self.established = nil
         established.completeWith(result)
     }
 
@@ -140,6 +141,9 @@ final class PeerSessionHandler: ChannelInboundHandler {
             runtime.sessions.remove(session)
             runtime.publish("session.closed", ["peer": .string(session.peer.description)])
             logger.info("session closed")
+            // The session holds this handler (and the channel): drop it, or the two keep each
+            // other, the channel and its buffers alive for ever after the close.
+            self.session = nil
         } else {
             settle(.failure(SessionError(kind: .closed, message: "the connection closed before the session was established")))
         }
