@@ -54,9 +54,14 @@ final class BenchPeer: Sendable {
             bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: sourceAddress, port: 0))
         }
         let channel = try await bootstrap.connect(host: "127.0.0.1", port: port).get()
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: BenchPeerHandler.self), eventLoop: channel.eventLoop)
-        }.get()
+        let handler: NIOLoopBound<BenchPeerHandler>
+        do {
+            handler = try await channel.eventLoop.submit {
+                NIOLoopBound(try channel.pipeline.syncOperations.handler(type: BenchPeerHandler.self), eventLoop: channel.eventLoop)
+            }.get()
+        } catch {
+            throw BenchFailure("the node closed the connection at once")
+        }
         let peer = BenchPeer(channel: channel, nodeID: nodeID, handler: handler)
         do {
             _ = try await peer.ping(timeout: timeout)
@@ -85,6 +90,13 @@ final class BenchPeer: Sendable {
         channel.eventLoop.execute {
             handler.value.startFlooding { counter.flooded.add($0, ordering: .relaxed) }
         }
+    }
+
+    /// Stops a flood started by `startFlooding` and reads again, so that the close_notify
+    /// exchange of `close()` can complete.
+    func stopFlooding() async {
+        let handler = self.handler
+        try? await channel.eventLoop.submit { handler.value.stopFlooding() }.get()
     }
 
     func close() async {
@@ -130,6 +142,13 @@ private final class BenchPeerHandler: ChannelInboundHandler {
         // Never read again: whatever the node answers stays in its socket and its memory.
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         pump(context: context)
+    }
+
+    func stopFlooding() {
+        guard let context, flooding != nil else { return }
+        flooding = nil
+        context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        context.read()
     }
 
     private func pump(context: ChannelHandlerContext) {

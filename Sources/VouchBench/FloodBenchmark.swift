@@ -100,7 +100,10 @@ enum FloodBenchmark {
         flooder.startFlooding()
         for _ in 0..<floodSeconds { try second("flood") }
         floodEnd = monotonicSeconds()
-        flooder.channel.close(promise: nil)
+        try runBlocking {
+            await flooder.stopFlooding()
+            await flooder.close()
+        }
         for _ in 0..<Int(afterSeconds) { try second("after") }
         pinger.cancel()
 

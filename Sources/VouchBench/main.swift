@@ -34,6 +34,7 @@ func usage() -> String {
         "  --rounds N    repeat, alternating ours and the reference, and report the best of each (default 1)",
         "", "handshakes:    --log-level L   the in-process node's log level (default info, as vouch run)",
         "idle-sessions: --count N       sessions to hold (default 1000); --parallel N  handshakes at a time (default 32)",
+        "ed25519:       --signers N     distinct signers for the cold path (default 1000)",
         "churn:         --count N (10000) --batch N (1000) --parallel N (16) [--together] [--env NAME=VALUE for the daemon]",
         "flood:         --seconds N     how long the flooder floods (default 30)",
         "half-open:     --sockets N (128) --addresses N (1: 127.0.0.1 only); --seconds N  fresh peers for N s (default 30)",
