@@ -43,6 +43,15 @@ final class PeerSessionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
+    /// Also reached without `channelInactive` when the channel never became active (a dial that
+    /// failed to connect): the context, which holds this handler, must be let go here too, and the
+    /// promise settled, or both stay allocated for ever.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        keepaliveTask?.cancel()
+        settle(.failure(failure ?? SessionError(kind: .closed, message: "the connection closed before the session was established")))
+        self.context = nil
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard let done = event as? TLSHandshakeCompleted else {
             context.fireUserInboundEventTriggered(event)

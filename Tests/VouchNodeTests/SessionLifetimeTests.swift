@@ -1,6 +1,8 @@
 import NIOCore
+import NIOPosix
 import Testing
-import VouchNode
+@testable import VouchNode
+import VouchTLS
 import VouchProtocol
 import VouchTestKit
 
@@ -15,6 +17,8 @@ struct SessionLifetimeTests {
     /// Weak references to what the node held for a session, taken while it was open.
     private final class Leftovers: @unchecked Sendable {
         weak var channel: (any Channel)?
+        weak var handler: PeerSessionHandler?
+        var pipelineConfigured = false
     }
 
     @Test func anInboundSessionIsFreedOnceItCloses() async throws {
@@ -37,6 +41,34 @@ struct SessionLifetimeTests {
             try await Self.openAndClose(from: a, to: b, into: leftovers)
             try await eventually("both sides drop the session") { a.runtime.sessions.count == 0 && b.runtime.sessions.count == 0 }
             try await eventually("nothing keeps the closed session's channel alive") { leftovers.channel == nil }
+        }
+    }
+
+    /// A dial that never connects (nothing listens) never makes its channel active, so no
+    /// `channelInactive` comes: the pipeline's removal must be enough to free the session handler.
+    /// The outbox dials an unreachable peer again and again, so this leak grows with time.
+    @Test func aDialThatFailsToConnectFreesItsPipeline() async throws {
+        try await withNode { node in
+            let leftovers = Leftovers()
+            let port = try await freeLoopbackPort(group: node.group)  // free, so the connect is refused
+            let runtime = node.runtime
+            do {
+                _ = try await ClientBootstrap(group: node.group)
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            _ = try runtime.configurePipeline(channel, role: .client(expectedPeerKey: runtime.identity.publicKey),
+                                                              direction: .outbound, remoteAddress: "127.0.0.1:\(port)")
+                            leftovers.channel = channel
+                            leftovers.pipelineConfigured = true
+                            leftovers.handler = try channel.pipeline.syncOperations.handler(type: PeerSessionHandler.self)
+                        }
+                    }
+                    .connect(host: "127.0.0.1", port: Int(port)).get()
+                Issue.record("a connect to a port nobody listens on succeeded")
+            } catch {}
+            #expect(leftovers.pipelineConfigured, "the pipeline was set up before the connect failed")
+            try await eventually("nothing keeps the failed dial's session handler alive") { leftovers.handler == nil }
+            try await eventually("nor its channel") { leftovers.channel == nil }
         }
     }
 
