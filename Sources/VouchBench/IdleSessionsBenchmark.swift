@@ -19,8 +19,8 @@ import VouchTLS
 /// Its VmRSS is read once it is ready and idle. This process then opens `--count` TLS sessions to
 /// it, each with its own Ed25519 identity (the node keeps one session per peer), at most
 /// `--parallel` handshakes at a time (default 32, below the node's default
-/// `max_handshakes_in_flight` of 128), through `VouchTLSHandler` with the node's key pinned. It
-/// waits until `vouch status --json` reports `session_count` equal to the count (the node's own
+/// `max_handshakes_in_flight` of 128), as `BenchPeer`s (`VouchTLSHandler` with the node's key
+/// pinned, the frame codec, one ping answered before a session counts as open). It waits until `vouch status --json` reports `session_count` equal to the count (the node's own
 /// view: in TLS 1.3 the client finishes before the server has checked its certificate), lets the
 /// daemon settle for two seconds, and reads VmRSS and VmHWM from /proc/<pid>/status. The
 /// sessions stay open while it reads. The daemon inherits this process's RLIMIT_NOFILE, which is
