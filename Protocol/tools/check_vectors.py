@@ -433,6 +433,15 @@ def print_endpoint(host, port):
     return "[%s]:%d" % (host, port) if ":" in host else "%s:%d" % (host, port)
 
 
+MAX_INTEGER = 2 ** 53 - 1  # encoding.md, "Integer ranges"
+
+
+def in_range(value, what):
+    if value > MAX_INTEGER:
+        raise Refused("out-of-range", what)
+    return value
+
+
 def read_profile(payload):
     top = decode(payload)
     if not isinstance(top, dict):
@@ -449,10 +458,10 @@ def read_profile(payload):
             raise Refused("wrong-type", key)
         return value
 
-    version = take(top, "version", "uint")
+    version = in_range(take(top, "version", "uint"), "version")
     if version < 1:
         raise Refused("invalid-value", "version")
-    updated = take(top, "updated", "uint")
+    updated = in_range(take(top, "updated", "uint"), "updated")
     audience = take(top, "audience", "text")
     if audience not in AUDIENCES:
         raise Refused("invalid-value", "audience")
@@ -571,7 +580,7 @@ def read_message(payload):
                 continue
             raise WireRefused("malformed", message_id, "missing " + key)
         value = message[key]
-        ok = (kind == "any" or kind == "uint" and is_uint(value) or kind == "text" and isinstance(value, str)
+        ok = (kind == "any" or kind == "uint" and is_uint(value) and value <= MAX_INTEGER or kind == "text" and isinstance(value, str)
               or isinstance(kind, int) and isinstance(value, bytes) and len(value) == kind)
         if not ok:
             raise WireRefused("malformed", message_id, "field " + key)
@@ -613,6 +622,19 @@ def read_card_body(body):
     if not isinstance(body, dict) or set(body) != {"document"} or not isinstance(body["document"], bytes):
         raise Refused("invalid-body", "card body")
     return bytes(body["document"])
+
+
+def read_body(type_name, body):
+    """§5: a body read for its type; Refused('invalid-body') when it is not that shape."""
+    if type_name in ("ping", "pong", "ack"):
+        if not (isinstance(body, dict) and len(body) == 0):
+            raise Refused("invalid-body", type_name + " body")
+        return {}
+    if type_name == "error":
+        return read_error_body(body)
+    if type_name == "card":
+        return read_card_body(body)
+    raise Refused("unknown-type", type_name)
 
 
 def parse_address(text):
@@ -870,6 +892,10 @@ def check_transport(c, vectors):
             actual = {"error": refusal.code, "reply_to": refusal.reply_to.hex() if refusal.reply_to is not None else None}
         c.check(g, "refuse message: " + v["description"], actual == {"error": v["error"], "reply_to": v["reply_to"]},
                 "(expected %s/%s, got %s)" % (v["error"], v["reply_to"], actual))
+
+    for v in vectors["bodies"]:
+        actual = c.outcome(lambda: read_body(v["type"], decode(bytes.fromhex(v["body_hex"]))))
+        c.check(g, "body: " + v["description"], actual == v["result"], "(expected %s, got %s)" % (v["result"], actual))
 
     rows = set()
     for v in vectors["receipt_checks"]:

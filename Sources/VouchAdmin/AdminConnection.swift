@@ -103,15 +103,15 @@ struct AdminConnection {
             return .close
         }
 
-        if request.method == "auth" {
-            guard let candidate = request.params["cookie"]?.stringValue, context.cookie.matches(candidate) else {
+        if request.method == AuthRequest.name {
+            guard let auth = try? AuthRequest.decode(params: request.params), context.cookie.matches(auth.cookie) else {
                 context.logger.notice("admin client presented a wrong cookie")
                 try await send(AdminMessage.error(id: request.id, AdminError(
                     .authFailed, "the cookie does not match; read it again from the node home (it changes at each daemon start)")))
                 return .close
             }
             authenticated = true
-            try await send(AdminMessage.result(id: request.id, ["authenticated": true]))
+            try await send(AdminMessage.result(id: request.id, try JSONValue(encoding: AuthResponse(authenticated: true))))
             return .next
         }
         guard authenticated else {
@@ -120,21 +120,18 @@ struct AdminConnection {
             return .close
         }
 
-        if request.method == "events.follow" {
-            let types: Set<String>?
-            switch request.params["types"] {
-            case nil, .null?:
-                types = nil
-            case .array(let items)? where items.allSatisfy({ $0.stringValue != nil }):
-                types = Set(items.compactMap(\.stringValue))
-            default:
-                try await send(AdminMessage.error(id: request.id, .invalidParams("\"types\" must be an array of strings")))
+        if request.method == EventsFollowRequest.name {
+            let follow: EventsFollowRequest
+            do {
+                follow = try EventsFollowRequest.decode(params: request.params)
+            } catch {
+                try await send(AdminMessage.error(id: request.id, error))
                 return .next
             }
             // Subscribed before the answer: an event published after the client reads
             // `following` is never missed.
-            let subscription = context.events.subscribe(types: types)
-            try await send(AdminMessage.result(id: request.id, ["following": true]))
+            let subscription = context.events.subscribe(types: follow.types.map(Set.init))
+            try await send(AdminMessage.result(id: request.id, try JSONValue(encoding: EventsFollowResponse(following: true))))
             return .follow(subscription)
         }
 

@@ -1,65 +1,79 @@
-/// An admin API failure with a stable, machine-readable code: what goes on the wire as
-/// `{"error":{"code":…,"message":…}}`, what the client throws, and what the server throws when
-/// it refuses to start.
+public import VouchCrypto
+
+/// An admin API failure: what goes on the wire as `{"error":{"code":…,"message":…}}`, what the
+/// client throws, and what the server throws when it refuses to start.
 ///
-/// `Code` is an open set of strings rather than a closed enum: the node's handlers define codes of
-/// their own (`not-found`, `invalid-note`, …) and the client must carry any code a newer daemon
-/// sends. The codes this module itself produces are the static members below; scripts depend on
-/// them, so they never change (Docs/admin-api.md lists them).
-public struct AdminError: Error, Sendable, Hashable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
-        public let rawValue: String
+/// Its codes are a closed set, ``Reason``, shared by the daemon and the CLI: the CLI maps every
+/// one to an exit status in a switch without `default`, so a code added here does not compile
+/// until it has a status. `code` is the same reason in the project's one error-code form
+/// (`ErrorCode`, `CodedError`), for code that handles every domain alike (`--json` output).
+public struct AdminError: CodedError, Hashable {
+    public typealias Code = ErrorCode<AdminError>
 
-        public init(_ rawValue: String) { self.rawValue = rawValue }
-        public init(stringLiteral value: String) { self.rawValue = value }
-
-        public var description: String { rawValue }
-
-        // On the wire, from the server.
-        /// A request other than `auth` came before a successful `auth`.
-        public static let unauthenticated: Code = "unauthenticated"
-        /// The cookie in `auth` is missing or wrong.
-        public static let authFailed: Code = "auth-failed"
-        /// A line that is not a JSON request object.
-        public static let malformed: Code = "malformed"
-        /// A request line longer than 1 MiB.
-        public static let tooLarge: Code = "too-large"
-        /// No handler for the method.
-        public static let unknownMethod: Code = "unknown-method"
-        /// The params do not fit the method.
-        public static let invalidParams: Code = "invalid-params"
-        /// The handler failed in a way it did not describe; the daemon's log has the detail.
-        public static let `internal`: Code = "internal"
-
-        // From the client, before or instead of a server answer.
-        /// Nothing listens on the socket, or the socket or cookie does not exist.
-        public static let daemonNotRunning: Code = "daemon-not-running"
-        /// The socket or cookie exists but this user may not use it.
-        public static let permissionDenied: Code = "permission-denied"
-        /// The daemon closed the connection before answering.
-        public static let connectionClosed: Code = "connection-closed"
-        /// An event stream was cut because its reader fell behind.
-        public static let eventsDropped: Code = "events-dropped"
-
-        // From the server, when it refuses to start.
-        /// The socket's or cookie's directory is open to group or others, or owned by another user.
-        public static let insecurePermissions: Code = "insecure-permissions"
-        /// Another daemon already answers on the socket.
-        public static let alreadyRunning: Code = "already-running"
-        /// A file or socket operation failed.
-        public static let io: Code = "io"
-    }
-
-    public let code: Code
+    public let reason: Reason
     /// One line for a person; never contains secrets.
     public let message: String
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
+    public init(_ reason: Reason, _ message: String) {
+        self.reason = reason
         self.message = message
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var code: Code { Code(reason.rawValue) }
+
+    /// Every admin error code. The raw values are stable: scripts depend on them
+    /// (Docs/admin-api.md lists them).
+    public enum Reason: String, Sendable, Hashable, CaseIterable, Codable {
+        // On the wire, from the server itself.
+        /// A request other than `auth` came before a successful `auth`.
+        case unauthenticated
+        /// The cookie in `auth` is missing or wrong.
+        case authFailed = "auth-failed"
+        /// A line that is not a JSON request object; from the client, an answer it cannot read.
+        case malformed
+        /// A request line longer than 1 MiB (or, at the client, an answer longer than 64 MiB).
+        case tooLarge = "too-large"
+        /// No handler for the method.
+        case unknownMethod = "unknown-method"
+        /// The params do not fit the method.
+        case invalidParams = "invalid-params"
+        /// The handler failed in a way it did not describe; the daemon's log has the detail.
+        case `internal`
+
+        // On the wire, from the node's methods.
+        /// An address that is not `NODE-ID@host:port`.
+        case invalidAddress = "invalid-address"
+        /// The address is this node's own: it does not send to or ping itself.
+        case ownAddress = "own-address"
+        /// `card.send` before the profile has been set.
+        case emptyProfile = "empty-profile"
+        /// The peer cannot be reached now (refused, no answer, does not resolve, timed out).
+        case unreachable
+        /// Another key answered at the endpoint.
+        case peerKeyMismatch = "peer-key-mismatch"
+        /// The TLS handshake failed otherwise.
+        case tlsFailed = "tls-failed"
+        /// The peer answered with an error message.
+        case peerError = "peer-error"
+
+        // From the client, before or instead of a server answer.
+        /// Nothing listens on the socket, or the socket or cookie does not exist.
+        case daemonNotRunning = "daemon-not-running"
+        /// The socket or cookie exists but this user may not use it.
+        case permissionDenied = "permission-denied"
+        /// The daemon closed the connection before answering.
+        case connectionClosed = "connection-closed"
+        /// An event stream was cut because its reader fell behind.
+        case eventsDropped = "events-dropped"
+
+        // From the server, when it refuses to start.
+        /// The socket's or cookie's directory is open to group or others, or owned by another user.
+        case insecurePermissions = "insecure-permissions"
+        /// Another daemon already answers on the socket.
+        case alreadyRunning = "already-running"
+        /// A file or socket operation failed.
+        case io
+    }
 
     /// What a handler throws for a method it does not know.
     public static func unknownMethod(_ method: String) -> AdminError {

@@ -34,6 +34,12 @@ enum AdminLineCodec {
         return ByteBuffer(bytes: bytes)
     }
 
+    /// `value` as compact JSON text without the newline, for messages.
+    static func text(of value: JSONValue) -> String {
+        var line = encode(value)
+        return line.readString(length: line.readableBytes - 1) ?? ""
+    }
+
     /// The JSON value of one line; throws on anything that is not a single JSON document.
     static func decode(_ line: ByteBuffer) throws -> JSONValue {
         try JSONDecoder().decode(JSONValue.self, from: Data(line.readableBytesView))

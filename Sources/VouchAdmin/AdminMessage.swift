@@ -50,7 +50,7 @@ enum AdminMessage {
     static func error(id: Int64?, _ error: AdminError) -> JSONValue {
         [
             "id": id.map { .int($0) } ?? .null,
-            "error": ["code": .string(error.code.rawValue), "message": .string(error.message)],
+            "error": ["code": .string(error.reason.rawValue), "message": .string(error.message)],
         ]
     }
 
@@ -59,11 +59,17 @@ enum AdminMessage {
     }
 
     /// The error object of an answer, as an ``AdminError``; nil if the line carries none.
+    ///
+    /// A code outside the closed set (a daemon of another version) or an error object without a
+    /// code or message is itself a `malformed` answer, whose message keeps what the daemon said.
     static func error(in value: JSONValue) -> AdminError? {
         guard let error = value["error"] else { return nil }
-        return AdminError(
-            AdminError.Code(error["code"]?.stringValue ?? AdminError.Code.internal.rawValue),
-            error["message"]?.stringValue ?? "the daemon gave no message"
-        )
+        guard let code = error["code"]?.stringValue, let message = error["message"]?.stringValue else {
+            return AdminError(.malformed, "the daemon answered with an error object without a code and a message: \(AdminLineCodec.text(of: error))")
+        }
+        guard let reason = AdminError.Reason(rawValue: code) else {
+            return AdminError(.malformed, "the daemon answered with error code \"\(code)\", which this vouch does not know (is the daemon another version?): \(message)")
+        }
+        return AdminError(reason, message)
     }
 }

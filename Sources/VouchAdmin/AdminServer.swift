@@ -60,13 +60,21 @@ public struct AdminServer: Sendable {
         try await run(onListening: {})
     }
 
-    /// ``run()``, calling `onListening` once the socket accepts connections and the cookie is
-    /// written (to report readiness, e.g. to systemd, or in tests).
-    public func run(onListening: () -> Void) async throws {
+    /// Throws what ``run()`` would refuse to start for because of the directories that hold the
+    /// socket and the cookie (`insecure-permissions`, `io`), without creating anything: a daemon
+    /// calls it before it opens anything else (its peer port), so a home it must refuse is
+    /// refused before the node is reachable.
+    public func checkDirectories() throws {
         try AdminSocketGuard.checkDirectory(holding: socketPath)
         if AdminSocketGuard.directoryPath(of: cookiePath) != AdminSocketGuard.directoryPath(of: socketPath) {
             try AdminSocketGuard.checkDirectory(holding: cookiePath)
         }
+    }
+
+    /// ``run()``, calling `onListening` once the socket accepts connections and the cookie is
+    /// written (to report readiness, e.g. to systemd, or in tests).
+    public func run(onListening: () -> Void) async throws {
+        try checkDirectories()
         // Before the cookie is written: a second daemon must not replace the first one's cookie.
         try await AdminSocketGuard.clearStaleSocket(at: socketPath, logger: logger)
 

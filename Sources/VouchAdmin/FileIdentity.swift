@@ -15,7 +15,8 @@ struct FileIdentity: Sendable, Equatable {
     static func of(_ path: String) -> FileIdentity? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
-        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+        // `dev_t` is signed on some systems: its bits are the identity, not its value.
+        return FileIdentity(device: UInt64(truncatingIfNeeded: info.st_dev), inode: UInt64(truncatingIfNeeded: info.st_ino))
     }
 
     /// Unlinks `path` if it is still the file this identity names.

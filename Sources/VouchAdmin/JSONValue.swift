@@ -1,12 +1,17 @@
+import Foundation
+
 /// A JSON document as a value: what admin requests, results and events carry.
 ///
 /// The admin API crosses actors (the connection task, the node's handlers, the event bus), so its
 /// payloads must be `Sendable`; `[String: Any]` is not. Numbers keep the distinction JSON tools
-/// care about: an integer that fits `Int64` stays exact, anything else is a `Double`.
+/// care about: an integer that fits `Int64` stays exact, and so does a larger one up to 2^64−1
+/// (a profile version is a `UInt64`, and a peer may send the largest); anything else is a `Double`.
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// An integer above `Int64.max`; smaller ones are always `.int`, so each number has one form.
+    case uint(UInt64)
     case double(Double)
     case string(String)
     case array([JSONValue])
@@ -35,10 +40,21 @@ extension JSONValue {
         }
     }
 
+    /// A non-negative integer, exactly, up to 2^64−1.
+    public var uint64Value: UInt64? {
+        switch self {
+        case .int(let value): return UInt64(exactly: value)
+        case .uint(let value): return value
+        case .double(let value): return UInt64(exactly: value)
+        default: return nil
+        }
+    }
+
     /// Any number, as a `Double`.
     public var doubleValue: Double? {
         switch self {
         case .int(let value): return Double(value)
+        case .uint(let value): return Double(value)
         case .double(let value): return value
         default: return nil
         }
@@ -74,6 +90,8 @@ extension JSONValue: Codable {
             self = .bool(value)
         } else if let value = try? container.decode(Int64.self) {
             self = .int(value)
+        } else if let value = try? container.decode(UInt64.self) {
+            self = .uint(value)
         } else if let value = try? container.decode(Double.self) {
             self = .double(value)
         } else if let value = try? container.decode(String.self) {
@@ -91,6 +109,7 @@ extension JSONValue: Codable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .int(let value): try container.encode(value)
+        case .uint(let value): try container.encode(value)
         // JSON has no NaN or infinity; null is what JavaScript's JSON.stringify writes too.
         case .double(let value): if value.isFinite { try container.encode(value) } else { try container.encodeNil() }
         case .string(let value): try container.encode(value)
@@ -112,5 +131,17 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+extension JSONValue {
+    /// `value` as JSON: what a typed request or response is on the wire.
+    public init(encoding value: some Encodable) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+    }
+
+    /// This JSON read as `type`; throws `DecodingError` when it does not fit.
+    public func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(type, from: JSONEncoder().encode(self))
     }
 }

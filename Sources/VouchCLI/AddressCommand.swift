@@ -20,7 +20,7 @@ struct AddressCommand: ParsableCommand {
     func run() throws {
         let output = global.output
         try reporting(output) {
-            let node = try NodeContext.open(global.nodeHome)
+            let node = try NodeContext.open(global.nodeHome, access: .readOnly)
             let address = try NodeRuntime.shareableAddress(id: node.id, config: try NodeConfig.load(from: node.home))
             output.emit(text: address.description,
                         json: ["address": address.description, "id": node.id.description, "endpoint": address.endpoint.description])

@@ -27,10 +27,9 @@ struct CardSendCommand: AsyncParsableCommand {
     func run() async throws {
         let output = global.output
         try await reporting(output) {
-            let result = try await DaemonConnection.call(global.nodeHome, "card.send", ["address": .string(address)])
-            output.emit(text: "Queued card version \(result["version"]?.intValue ?? 0) for \(result["peer"]?.stringValue ?? "?") "
-                            + "(message \(result["message"]?.stringValue ?? "?"), expires \(result["expires_at"]?.stringValue ?? "?"))",
-                        json: result.foundationObject)
+            let queued = try await DaemonConnection.call(global.nodeHome, CardSendRequest(address: address))
+            output.emit(text: "Queued card version \(queued.version) for \(queued.peer) (message \(queued.message), expires \(queued.expiresAt))",
+                        json: queued)
         }
     }
 }
@@ -43,15 +42,15 @@ struct CardListCommand: AsyncParsableCommand {
     func run() async throws {
         let output = global.output
         try await reporting(output) {
-            let result = try await DaemonConnection.call(global.nodeHome, "card.list")
-            let cards = result["cards"]?.arrayValue ?? []
-            var lines = cards.isEmpty ? ["No cards yet."] : []
-            for card in cards {
-                let name = card["fields"]?["name"]?.stringValue ?? "(no name)"
-                let headline = card["fields"]?["headline"]?.stringValue.map { " — \($0)" } ?? ""
-                lines.append("\(output.bold(name))\(headline)\n  \(card["signer"]?.stringValue ?? "?")  version \(card["version"]?.intValue ?? 0), received \(card["received_at"]?.stringValue ?? "?")")
+            let list = try await DaemonConnection.call(global.nodeHome, CardListRequest())
+            var lines = list.cards.isEmpty ? ["No cards yet."] : []
+            for card in list.cards {
+                // A card need not carry a name; one whose stored document no longer reads has no fields.
+                let name = card.fields?["name"] ?? (card.fields == nil ? "(unreadable card)" : "(no name)")
+                let headline = card.fields?["headline"].map { " — \($0)" } ?? ""
+                lines.append("\(output.bold(name))\(headline)\n  \(card.signer)  version \(card.version), received \(card.receivedAt)")
             }
-            output.emit(text: lines.joined(separator: "\n"), json: result.foundationObject)
+            output.emit(text: lines.joined(separator: "\n"), json: list)
         }
     }
 }

@@ -27,10 +27,16 @@ struct EventsCommand: AsyncParsableCommand {
             let client = try await DaemonConnection.connect(global.nodeHome)
             defer { client.close() }
             for try await event in try await client.follow(types: type.isEmpty ? nil : type) {
-                let data = event.data.foundationObject
-                output.emit(text: "\(event.timeString)  \(output.bold(event.type))  \(Output.jsonLine(data))",
-                            json: ["type": event.type, "time": event.timeString, "data": data])
+                let line = EventLine(type: event.type, time: event.timeString, data: event.data)
+                output.emit(text: "\(line.time)  \(output.bold(line.type))  \(Output.jsonLine(encoding: line.data))", json: line)
             }
         }
     }
+}
+
+/// One event as `vouch events --json` prints it.
+struct EventLine: Encodable {
+    let type: String
+    let time: String
+    let data: JSONValue
 }

@@ -20,7 +20,7 @@ struct IdCommand: ParsableCommand {
     func run() throws {
         let output = global.output
         try reporting(output) {
-            let node = try NodeContext.open(global.nodeHome)
+            let node = try NodeContext.open(global.nodeHome, access: .readOnly)
             output.emit(
                 text: "\(node.id)\nshort: \(node.id.shortForm)",
                 json: ["id": node.id.description, "short_id": node.id.shortForm,

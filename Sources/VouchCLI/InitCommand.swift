@@ -35,10 +35,11 @@ struct InitCommand: ParsableCommand {
             if let listen { config.listen = try Endpoint(parsing: listen) }
 
             let key: Ed25519PrivateKey
-            if keyFile.exists {
-                // Either a complete node (refuse) or an init interrupted before the database.
-                if FileManager.default.fileExists(atPath: home.databaseFile.path),
-                   try NodeDatabase(home: home).identity() != nil {
+            if try home.contains(keyFile.url) {
+                // Either a complete node (refuse) or an init interrupted before the database. A
+                // database that cannot be read is reported as such (`database`), never written over.
+                if try home.contains(home.databaseFile),
+                   try NodeDatabase(home: home, access: .readOnly).identity() != nil {
                     throw StoreError(.alreadyInitialized,
                                      "\(home.path) already has a node identity; nothing was changed (use another --home for a second node)")
                 }
@@ -46,8 +47,8 @@ struct InitCommand: ParsableCommand {
             } else {
                 // A database without its key: the key was lost or moved. A new key would not
                 // match the identity recorded there, so refuse and point at the backup.
-                if FileManager.default.fileExists(atPath: home.databaseFile.path),
-                   let recorded = try NodeDatabase(home: home).identity() {
+                if try home.contains(home.databaseFile),
+                   let recorded = try NodeDatabase(home: home, access: .readOnly).identity() {
                     throw StoreError(.alreadyInitialized,
                                      "\(home.path) holds node \(recorded.shortForm) but its identity.key is missing: restore the key file from a backup; nothing was changed (use another --home for a new node)")
                 }
@@ -60,7 +61,7 @@ struct InitCommand: ParsableCommand {
             if try database.identity() == nil {
                 try database.recordIdentity(id, createdAt: UInt64(Date().timeIntervalSince1970))
             }
-            if !FileManager.default.fileExists(atPath: home.configFile.path) {
+            if try !home.contains(home.configFile) {
                 try config.save(to: home)
             }
             output.emit(

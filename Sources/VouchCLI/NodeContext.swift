@@ -9,19 +9,20 @@ struct NodeContext {
     let database: NodeDatabase
     let id: NodeID
 
-    /// Opens the home, refusing (without creating anything) when it is not initialized.
-    static func open(_ home: NodeHome) throws -> NodeContext {
-        let keyFile = IdentityKeyFile(home: home)
-        guard keyFile.exists else {
-            if FileManager.default.fileExists(atPath: home.databaseFile.path) {
+    /// Opens the home, refusing (without creating anything) when it is not initialized, and
+    /// with `permission-denied` when it is another user's. Commands that only read pass
+    /// `.readOnly`, so they write nothing to the database.
+    static func open(_ home: NodeHome, access: NodeDatabase.Access) throws -> NodeContext {
+        guard try home.contains(home.keyFile) else {
+            if try home.contains(home.databaseFile) {
                 throw StoreError(.keyMismatch, "\(home.path) has a database but no identity.key: restore the key file from a backup")
             }
             throw StoreError(.notInitialized, "no Vouch node at \(home.path): run `vouch init` (or pass --home)")
         }
-        guard FileManager.default.fileExists(atPath: home.databaseFile.path) else {
+        guard try home.contains(home.databaseFile) else {
             throw StoreError(.incomplete, "\(home.path) has a key but no database: run `vouch init` again to finish setting it up")
         }
-        let database = try NodeDatabase(home: home)
+        let database = try NodeDatabase(home: home, access: access)
         guard let id = try database.identity() else {
             throw StoreError(.incomplete, "\(home.path) was not fully set up: run `vouch init` again to finish")
         }

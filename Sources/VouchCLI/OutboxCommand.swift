@@ -14,15 +14,14 @@ struct OutboxCommand: AsyncParsableCommand {
     func run() async throws {
         let output = global.output
         try await reporting(output) {
-            let result = try await DaemonConnection.call(global.nodeHome, "outbox.list")
-            let messages = result["messages"]?.arrayValue ?? []
-            var lines = messages.isEmpty ? ["The outbox is empty."] : []
-            for m in messages {
-                lines.append("\(m["message"]?.stringValue ?? "?")  \(m["type"]?.stringValue ?? "?") for \(m["peer"]?.stringValue ?? "?")\n"
-                             + "  attempts \(m["attempts"]?.intValue ?? 0), next \(m["next_attempt_at"]?.stringValue ?? "?"), expires \(m["expires_at"]?.stringValue ?? "?")"
-                             + (m["last_error"]?.stringValue.map { "\n  last error: \($0)" } ?? ""))
+            let outbox = try await DaemonConnection.call(global.nodeHome, OutboxListRequest())
+            var lines = outbox.messages.isEmpty ? ["The outbox is empty."] : []
+            for m in outbox.messages {
+                lines.append("\(m.message)  \(m.type) for \(m.peer)\n"
+                             + "  attempts \(m.attempts), next \(m.nextAttemptAt), expires \(m.expiresAt)"
+                             + (m.lastError.map { "\n  last error: \($0)" } ?? ""))
             }
-            output.emit(text: lines.joined(separator: "\n"), json: result.foundationObject)
+            output.emit(text: lines.joined(separator: "\n"), json: outbox)
         }
     }
 }

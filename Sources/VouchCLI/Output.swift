@@ -23,6 +23,16 @@ struct Output: Sendable {
         }
     }
 
+    /// Prints `text` for people, or `value` (an admin API response) as one line of JSON: the
+    /// daemon's answer as its shared type encodes it, numbers exact.
+    func emit(text: @autoclosure () -> String, json value: some Encodable) {
+        if json {
+            Self.writeLine(Self.jsonLine(encoding: value), to: .standardOutput)
+        } else {
+            Self.writeLine(text(), to: .standardOutput)
+        }
+    }
+
     func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
     func dim(_ s: String) -> String { color ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
 
@@ -30,18 +40,25 @@ struct Output: Sendable {
     func fail(_ error: any Error) -> ExitStatus {
         let status = ExitStatus.of(error)
         if json {
-            Self.writeLine(Self.jsonLine(["error": ["code": ExitStatus.code(of: error), "message": (error as? AdminError)?.message ?? "\(error)",
+            Self.writeLine(Self.jsonLine(["error": ["code": ExitStatus.code(of: error), "message": "\(error)",
                                                    "exit_status": Int(status.rawValue)]]), to: .standardError)
         } else {
             let prefix = color && isatty(STDERR_FILENO) == 1 ? "\u{1B}[31mvouch: error:\u{1B}[0m" : "vouch: error:"
-            // An AdminError's description repeats its code; people get the message only.
-            Self.writeLine("\(prefix) \((error as? AdminError)?.message ?? "\(error)")", to: .standardError)
+            Self.writeLine("\(prefix) \(error)", to: .standardError)
         }
         return status
     }
 
     static func jsonLine(_ object: [String: Any]) -> String {
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func jsonLine(encoding value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // The admin API's types encode to JSON by construction (strings, integers, finite numbers).
+        let data = try! encoder.encode(value)
         return String(decoding: data, as: UTF8.self)
     }
 

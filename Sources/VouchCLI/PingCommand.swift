@@ -5,12 +5,15 @@ import VouchAdmin
 struct PingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ping",
-        abstract: "Connect to a node, prove its identity, and measure the round trip.",
+        abstract: "Prove which node answers for an ID and measure the round trip.",
         discussion: """
-            The running node dials ADDRESS (or uses its session with that node), and the TLS \
-            handshake must prove the node holds the key of the ID in the address; any other key \
-            aborts it (status 76). Prints the peer's ID, the TLS version and cipher, and the \
-            round-trip time of a ping over the session. Unreachable: status 75.
+            The running node pings the node of ADDRESS over its session with that node, and \
+            dials HOST:PORT for a new session only if it has none. A new session's TLS \
+            handshake must prove that the node at HOST:PORT holds the key of NODE-ID; any other \
+            key aborts it (status 76). Over an existing session HOST:PORT is not contacted, and \
+            the output says so and names the endpoint the session goes to. Prints the peer's \
+            ID, that endpoint, the TLS version and cipher, and the round-trip time of a ping. \
+            Unreachable: status 75. This node's own address: status 65.
             """
     )
 
@@ -22,15 +25,25 @@ struct PingCommand: AsyncParsableCommand {
     func run() async throws {
         let output = global.output
         try await reporting(output) {
-            let result = try await DaemonConnection.call(global.nodeHome, "ping", ["address": .string(address)])
-            let rtt = result["rtt_ms"]?.doubleValue ?? 0
-            output.emit(
-                text: """
-                    \(output.bold(result["peer"]?.stringValue ?? "?")) answered
-                      TLS       \(result["tls_version"]?.stringValue ?? "?") \(result["cipher"]?.stringValue ?? "?") (ALPN \(result["alpn"]?.stringValue ?? "?"))
-                      round trip \(String(format: "%.2f", rtt)) ms\((result["reused_session"]?.boolValue ?? false) ? " (existing session)" : "")
-                    """,
-                json: result.foundationObject)
+            let ping = try await DaemonConnection.call(global.nodeHome, PingRequest(address: address))
+            output.emit(text: Self.text(ping, output: output), json: ping)
         }
+    }
+
+    static func text(_ ping: PingResponse, output: Output) -> String {
+        let session: String
+        if let connect = ping.connectMilliseconds {
+            session = "new \(ping.direction) session, connected in \(String(format: "%.2f", connect)) ms"
+        } else if ping.endpoint == ping.requestedEndpoint {
+            session = "existing \(ping.direction) session"
+        } else {
+            session = "existing \(ping.direction) session; \(ping.requestedEndpoint) was not contacted"
+        }
+        return """
+            \(output.bold(ping.peer)) answered
+              endpoint   \(ping.endpoint) (\(session))
+              TLS        \(ping.tlsVersion) \(ping.cipher) (ALPN \(ping.alpn))
+              round trip \(String(format: "%.2f", ping.rttMilliseconds)) ms
+            """
     }
 }

@@ -32,7 +32,7 @@ struct ProfileExportCommand: ParsableCommand {
     func run() throws {
         let out = global.output
         try reporting(out) {
-            let node = try NodeContext.open(global.nodeHome)
+            let node = try NodeContext.open(global.nodeHome, access: .readOnly)
             let profile = try node.database.profile()
             guard profile.version > 0 else {
                 throw CLIError(.notFound, code: "empty-profile", "the profile is empty: set it first with `vouch profile set`")

@@ -48,7 +48,7 @@ struct ProfileSetCommand: ParsableCommand {
     func run() throws {
         let output = global.output
         try reporting(output) {
-            let node = try NodeContext.open(global.nodeHome)
+            let node = try NodeContext.open(global.nodeHome, access: .readWrite)
             let current = try node.database.profile()
             var next = current
             let values: [(ProfileField, String?)] = [(.name, name), (.headline, headline), (.organization, organization),

@@ -15,7 +15,7 @@ struct ProfileShowCommand: ParsableCommand {
     func run() throws {
         let output = global.output
         try reporting(output) {
-            let node = try NodeContext.open(global.nodeHome)
+            let node = try NodeContext.open(global.nodeHome, access: .readOnly)
             let profile = try node.database.profile()
             var json = ProfileRendering.json(profile)
             json["id"] = node.id.description

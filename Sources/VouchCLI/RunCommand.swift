@@ -52,13 +52,13 @@ struct RunCommand: AsyncParsableCommand {
                 throw CLIError(.usage, code: "usage", "--log-level: \"\(logLevel)\" is not a log level")
             }
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = NodeLogHandler(label: label)
                 handler.logLevel = level
                 return handler
             }
             let logger = Logger(label: "vouch")
             Self.raiseOpenFileLimit(logger)
-            let node = try NodeContext.open(global.nodeHome)
+            let node = try NodeContext.open(global.nodeHome, access: .readWrite)
             // A second daemon on the same home would fight over the database and the socket.
             if let client = try? await AdminClient.connect(socketPath: node.home.adminSocket.path, cookiePath: node.home.adminCookie.path) {
                 client.close()

@@ -14,20 +14,19 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let output = global.output
         try await reporting(output) {
-            let status = try await DaemonConnection.call(global.nodeHome, "status")
+            let status = try await DaemonConnection.call(global.nodeHome, StatusRequest())
             var lines = [
-                "Node      \(output.bold(status["id"]?.stringValue ?? "?"))",
-                "Listening \(status["listen"]?.stringValue ?? "?")",
-                "Address   \(status["address"]?.stringValue ?? "?")",
-                "Uptime    \(Self.duration(status["uptime_seconds"]?.intValue ?? 0))",
-                "Queued    \(status["queued_messages"]?.intValue ?? 0) message(s)",
-                "Sessions  \(status["session_count"]?.intValue ?? 0)",
+                "Node      \(output.bold(status.id))",
+                "Listening \(status.listen)",
+                "Address   \(status.address ?? "none (set `advertise` in config.json)")",
+                "Uptime    \(Self.duration(status.uptimeSeconds))",
+                "Queued    \(status.queuedMessages) message(s)",
+                "Sessions  \(status.sessionCount)",
             ]
-            for session in status["sessions"]?.arrayValue ?? [] {
-                lines.append("  \(session["short_id"]?.stringValue ?? "?")  \(session["direction"]?.stringValue ?? "")  "
-                             + "\(session["tls_version"]?.stringValue ?? "") \(session["cipher"]?.stringValue ?? "")")
+            for session in status.sessions {
+                lines.append("  \(session.shortID)  \(session.direction) \(session.remote)  \(session.tlsVersion) \(session.cipher)")
             }
-            output.emit(text: lines.joined(separator: "\n"), json: status.foundationObject)
+            output.emit(text: lines.joined(separator: "\n"), json: status)
         }
     }
 

@@ -8,10 +8,11 @@ import Foundation
 public struct VouchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "vouch",
-        abstract: "A node of Vouch, the peer-to-peer network of professional connections that mean something.",
+        abstract: "A Vouch node: your identity and signed profile, shared peer to peer.",
         discussion: """
-            Every person runs their own node. It holds their signed profile and the connections \
-            they vouched for, and talks to other people's nodes over mutually authenticated TLS.
+            Every person runs their own node. It holds their Ed25519 identity and signed \
+            profile, proves who answers at an address over mutually authenticated TLS 1.3, and \
+            delivers their profile card to other people's nodes.
 
             Start with `vouch init`, then `vouch profile set`. Every command takes --json for \
             scripts; exit statuses are listed in Docs/cli.md.

@@ -7,19 +7,18 @@ public import VouchProtocol
 public import VouchStore
 import VouchTLS
 
-/// The node's admin API methods (Docs/admin-api.md §Methods). Each returns what the CLI prints,
-/// so `vouch X --json` and a script calling the method see the same facts.
+/// The node's admin API methods (Docs/admin-api.md §Methods). Requests and responses are the
+/// shared types of `VouchAdmin/AdminAPI`; each returns what the CLI prints, so `vouch X --json`
+/// and a script calling the method see the same facts.
 extension NodeRuntime {
-    public static let cardLifetime: UInt64 = 7 * 24 * 3600 * 1000
-
     public func adminRouter() -> AdminRouter {
         var router = AdminRouter()
-        router.register("status") { [self] _ in status() }
-        router.register("address") { [self] _ in .object(["address": .string(try shareableAddress().description)]) }
-        router.register("ping") { [self] request in try await ping(request.params) }
-        router.register("card.send") { [self] request in try sendCard(request.params) }
-        router.register("card.list") { [self] _ in try cardList() }
-        router.register("outbox.list") { [self] _ in try outboxList() }
+        router.register(StatusRequest.self) { [self] _ in try status() }
+        router.register(AddressRequest.self) { [self] _ in AddressResponse(address: try shareableAddress().description) }
+        router.register(PingRequest.self) { [self] request in try await ping(request) }
+        router.register(CardSendRequest.self) { [self] request in try cards.send(to: try Self.address(request.address)) }
+        router.register(CardListRequest.self) { [self] _ in try cards.list() }
+        router.register(OutboxListRequest.self) { [self] _ in try outboxList() }
         return router
     }
 
@@ -38,25 +37,24 @@ extension NodeRuntime {
         return NodeAddress(id: id, endpoint: endpoint)
     }
 
-    func status() -> JSONValue {
-        let sessions = self.sessions.all.sorted { $0.peer < $1.peer }.map { s -> JSONValue in
-            .object(["peer": .string(s.peer.description), "short_id": .string(s.peer.shortForm),
-                     "direction": .string(s.direction.rawValue), "tls_version": .string(s.tls.protocolVersion),
-                     "cipher": .string(s.tls.cipher)])
+    func status() throws -> StatusResponse {
+        let sessions = self.sessions.all.sorted { $0.peer < $1.peer }.map { s in
+            StatusResponse.SessionInfo(peer: s.peer.description, shortID: s.peer.shortForm, direction: s.direction.rawValue,
+                                       remote: Self.remoteEndpoint(of: s), tlsVersion: s.tls.protocolVersion, cipher: s.tls.cipher)
         }
-        let queued = (try? database.outboxCount()) ?? -1
-        return .object([
-            "id": .string(identity.description), "short_id": .string(identity.shortForm),
-            "listen": .string(config.listen.description),
-            "address": .string((try? shareableAddress().description) ?? ""),
-            "uptime_seconds": .int(uptimeSeconds), "sessions": .array(sessions),
-            "session_count": .int(Int64(sessions.count)), "queued_messages": .int(Int64(queued)),
-        ])
+        return StatusResponse(id: identity.description, shortID: identity.shortForm, listen: config.listen.description,
+                              address: try? shareableAddress().description, uptimeSeconds: uptimeSeconds,
+                              sessions: sessions, queuedMessages: try database.outboxCount())
     }
 
-    func ping(_ params: JSONValue) async throws -> JSONValue {
-        let address = try Self.address(params)
-        let reused = sessions.session(for: address.id)?.channel.isActive ?? false
+    /// Pings over the live session with the address's node if there is one (its endpoint is then
+    /// not contacted, and the response says so), else over a session dialed at the endpoint.
+    func ping(_ request: PingRequest) async throws -> PingResponse {
+        let address = try Self.address(request.address)
+        guard address.id != identity else {
+            throw AdminError(.ownAddress, "\(address.id.shortForm) is this node's own ID: a node does not ping itself")
+        }
+        let existing = sessions.session(for: address.id).flatMap { $0.channel.isActive ? $0 : nil }
         let started = ContinuousClock.now
         let session: PeerSession
         do {
@@ -64,96 +62,70 @@ extension NodeRuntime {
         } catch {
             throw Self.connectionError(error, address: address)
         }
+        // Dialed by this call only if it is a new outbound session: one that lost a simultaneous
+        // dial is replaced by the peer's inbound session, which proves nothing about the endpoint.
+        let dialed = session.serial != existing?.serial && session.direction == .outbound
         let connected = ContinuousClock.now
-        let pingStart = ContinuousClock.now
         let reply: WireMessage
         do {
             reply = try await session.request(makeMessage(type: .ping, to: address.id), timeout: limits.requestTimeout.timeAmount)
         } catch {
             throw Self.connectionError(error, address: address)
         }
-        let rtt = ContinuousClock.now - pingStart
+        let rtt = ContinuousClock.now - connected
         guard reply.knownType == .pong else {
             let detail = (try? WireErrorBody(reply.body)).map { "\($0.code): \($0.message)" } ?? reply.type
-            throw AdminError("peer-error", "\(address.id.shortForm) answered the ping with \(detail)")
+            throw AdminError(.peerError, "\(address.id.shortForm) answered the ping with \(UntrustedText.escaped(detail))")
         }
-        return .object([
-            "peer": .string(session.peer.description), "short_id": .string(session.peer.shortForm),
-            "endpoint": .string(address.endpoint.description), "tls_version": .string(session.tls.protocolVersion),
-            "cipher": .string(session.tls.cipher), "alpn": .string(session.tls.applicationProtocol),
-            "rtt_ms": .double(Double(rtt.components.attoseconds) / 1e15 + Double(rtt.components.seconds) * 1000),
-            "connect_ms": .double(reused ? 0 : Double((connected - started).milliseconds)),
-            "reused_session": .bool(reused),
-        ])
+        return PingResponse(peer: session.peer.description, shortID: session.peer.shortForm,
+                            endpoint: Self.remoteEndpoint(of: session), requestedEndpoint: address.endpoint.description,
+                            direction: session.direction.rawValue, reusedSession: !dialed,
+                            tlsVersion: session.tls.protocolVersion, cipher: session.tls.cipher, alpn: session.tls.applicationProtocol,
+                            rttMilliseconds: Self.milliseconds(rtt),
+                            connectMilliseconds: dialed ? Self.milliseconds(connected - started) : nil)
     }
 
-    func sendCard(_ params: JSONValue) throws -> JSONValue {
-        let address = try Self.address(params)
-        guard address.id != identity else { throw AdminError.invalidParams("that is this node's own address") }
-        let profile = try database.profile()
-        guard profile.version > 0 else {
-            throw AdminError("empty-profile", "the profile is empty: set it first with `vouch profile set`")
+    func outboxList() throws -> OutboxListResponse {
+        let messages = try database.outbox().map { e in
+            QueuedMessageInfo(message: e.messageID.description, peer: e.peer.description, type: e.type.rawValue,
+                              attempts: e.attempts, nextAttemptAt: Self.isoTime(e.nextAttemptAt),
+                              expiresAt: Self.isoTime(e.expiresAt), lastError: e.lastError)
         }
-        let envelope = try profile.document(for: .everyone).signed(with: identityKey)
-        let now = Clock.nowMilliseconds()
-        let entry = OutboxEntry(messageID: .random(), peer: address.id, type: .card,
-                                body: CBORValue.map(["document": .bytes(envelope.encoded)]).encoded,
-                                sentAt: now, expiresAt: now + Self.cardLifetime, nextAttemptAt: now)
-        try database.rememberPeer(address, nowMilliseconds: now)
-        try database.enqueue(entry)
-        outboxWakeup.signal()
-        publish("outbox.queued", ["message": .string(entry.messageID.description), "peer": .string(address.id.description),
-                                  "type": .string("card")])
-        return .object(["message": .string(entry.messageID.description), "peer": .string(address.id.description),
-                        "version": .int(Int64(profile.version)), "expires_at": .string(Self.isoTime(entry.expiresAt))])
+        return OutboxListResponse(messages: messages)
     }
 
-    func cardList() throws -> JSONValue {
-        let cards = try database.receivedCards().map { card -> JSONValue in
-            var object: [String: JSONValue] = [
-                "signer": .string(card.signer.description), "short_id": .string(card.signer.shortForm),
-                "audience": .string(card.audience.rawValue),
-                "version": .int(Int64(card.version)), "received_at": .string(Self.isoTime(card.receivedAt)),
-                "from": .string(card.sender.description),
-            ]
-            if let envelope = try? SignedEnvelope(verifying: card.document), let doc = try? ProfileDocument(envelope: envelope) {
-                object["fields"] = .object(Dictionary(uniqueKeysWithValues: doc.fields.map { ($0.key.rawValue, JSONValue.string($0.value)) }))
-                object["endpoints"] = .array(doc.endpoints.map { .string($0.description) })
-            }
-            return .object(object)
-        }
-        return .object(["cards": .array(cards)])
-    }
-
-    func outboxList() throws -> JSONValue {
-        let entries = try database.outbox().map { e -> JSONValue in
-            .object(["message": .string(e.messageID.description), "peer": .string(e.peer.description), "type": .string(e.type.rawValue),
-                     "attempts": .int(Int64(e.attempts)), "next_attempt_at": .string(Self.isoTime(e.nextAttemptAt)),
-                     "expires_at": .string(Self.isoTime(e.expiresAt)), "last_error": e.lastError.map(JSONValue.string) ?? .null])
-        }
-        return .object(["messages": .array(entries)])
-    }
-
-    static func address(_ params: JSONValue) throws -> NodeAddress {
-        guard let text = params["address"]?.stringValue else { throw AdminError.invalidParams("params.address (NODE-ID@host:port) is required") }
+    static func address(_ text: String) throws -> NodeAddress {
         do {
             return try NodeAddress(parsing: text)
         } catch let error as ProtocolError {
-            throw AdminError("invalid-address", error.message)
+            throw AdminError(.invalidAddress, error.message)
         }
     }
 
     static func connectionError(_ error: any Error, address: NodeAddress) -> AdminError {
         switch error {
         case let tls as TLSError where tls.code == .peerKeyMismatch:
-            return AdminError("peer-key-mismatch", "the node at \(address.endpoint) is not \(address.id.shortForm): \(tls.message)")
+            return AdminError(.peerKeyMismatch, "the node at \(address.endpoint) is not \(address.id.shortForm): \(tls.message)")
         case let tls as TLSError:
-            return AdminError("tls-failed", "TLS with \(address.endpoint) failed: \(tls.message)")
+            return AdminError(.tlsFailed, "TLS with \(address.endpoint) failed: \(tls.message)")
         case let session as SessionError:
-            return AdminError("unreachable", session.message)
+            return AdminError(.unreachable, session.message)
         default:
-            return AdminError("unreachable", "cannot reach \(address.endpoint): \(error)")
+            return AdminError(.unreachable, "cannot reach \(address.endpoint): \(error)")
         }
+    }
+
+    /// The other end of a session's TCP connection as `host:port` (`[v6]:port`). NIO keeps the
+    /// address a socket was connected with after it closes, so it is known for every session.
+    static func remoteEndpoint(of session: PeerSession) -> String {
+        guard let remote = session.channel.remoteAddress, let host = remote.ipAddress, let port = remote.port else {
+            return "unknown"
+        }
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 
     static func isoTime(_ milliseconds: UInt64) -> String {

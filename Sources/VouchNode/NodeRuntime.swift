@@ -29,6 +29,12 @@ public final class NodeRuntime: Sendable {
     let dials = DialRegistry()
     /// Wakes the outbox worker when a message is queued or a peer connects.
     let outboxWakeup = OutboxWakeup()
+    /// Queues deliveries; the services send through it.
+    let outbox: Outbox
+    /// Profile cards: received, sent, listed.
+    let cards: CardService
+    /// Where each inbound delivery goes, by type.
+    let deliveries: DeliveryRouter
 
     /// Lifetime of control messages (ping, pong, ack, error): they are answered at once or never.
     public static let controlMessageLifetime: UInt64 = 60_000
@@ -46,6 +52,11 @@ public final class NodeRuntime: Sendable {
         self.logger = logger
         self.eventSink = events
         self.admission = Mutex(ConnectionAdmission(limits: limits))
+        let outbox = Outbox(database: database, wakeup: outboxWakeup, publish: events)
+        let cards = CardService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: events)
+        self.outbox = outbox
+        self.cards = cards
+        self.deliveries = DeliveryRouter(cards: cards, logger: logger)
     }
 
     func nextSessionSerial() -> UInt64 {
@@ -65,44 +76,4 @@ public final class NodeRuntime: Sendable {
 
     /// Seconds since the node started.
     public var uptimeSeconds: Int64 { (ContinuousClock.now - startedAt).components.seconds }
-}
-
-/// A level-triggered wakeup: `signal()` makes the next (or current) `wait` return.
-final class OutboxWakeup: Sendable {
-    private let state = Mutex<(signalled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
-
-    func signal() {
-        let waiter: CheckedContinuation<Void, Never>? = state.withLock { s in
-            if let w = s.waiter { s.waiter = nil; return w }
-            s.signalled = true
-            return nil
-        }
-        waiter?.resume()
-    }
-
-    /// Returns when signalled or after `timeout`, whichever is first.
-    func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [self] in
-                await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                    // Checked under the lock that `release` takes after cancelling, so a waiter
-                    // is either released there or never installed.
-                    let resumeNow = state.withLock { s -> Bool in
-                        if s.signalled || Task.isCancelled { s.signalled = false; return true }
-                        s.waiter = c
-                        return false
-                    }
-                    if resumeNow { c.resume() }
-                }
-            }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                defer { s.waiter = nil }
-                return s.waiter
-            }
-            waiter?.resume()
-        }
-    }
 }

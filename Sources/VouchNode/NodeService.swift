@@ -28,6 +28,9 @@ public struct NodeService: Service {
         let runtime = self.runtime
         let admin = AdminServer(socketPath: home.adminSocket.path, cookiePath: home.adminCookie.path, events: events,
                                 logger: runtime.logger, handler: runtime.adminRouter().handler)
+        // The home is checked before the peer port is bound: a node that must refuse to start
+        // is never reachable, not even for a moment.
+        try admin.checkDirectories()
         let listener = try await runtime.bindListener()
         let bound = listener.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? runtime.config.listen.description
         let onReady = self.onReady

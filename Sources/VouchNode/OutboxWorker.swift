@@ -1,5 +1,6 @@
 import Logging
 import VouchAdmin
+import VouchCrypto
 import VouchProtocol
 import VouchStore
 
@@ -41,7 +42,8 @@ package struct OutboxWorker: Sendable {
                     }
                 }
                 let next = try runtime.database.nextOutboxAttempt()
-                let wait = next.map { Duration.milliseconds(Int64(max(0, Int64($0) - Int64(Clock.nowMilliseconds())))) } ?? Self.maximumSleep
+                let later = Clock.nowMilliseconds()
+                let wait = next.map { Duration.milliseconds(Int64(clamping: $0 > later ? $0 - later : 0)) } ?? Self.maximumSleep
                 await runtime.outboxWakeup.wait(timeout: min(wait, Self.maximumSleep))
             } catch {
                 log.error("outbox pass failed", metadata: ["error": .string("\(error)")])
@@ -57,28 +59,28 @@ package struct OutboxWorker: Sendable {
                 throw SessionError(kind: .closed, message: "no address known for \(entry.peer.shortForm)")
             }
             let session = try await runtime.connect(to: NodeAddress(id: peer.id, endpoint: peer.endpoint))
-            let reply = try await session.request(try entry.message(), timeout: runtime.limits.requestTimeout.timeAmount)
-            switch reply.knownType {
-            case .ack?:
+            let reply = try await session.request(entry.message, timeout: runtime.limits.requestTimeout.timeAmount)
+            guard let type = reply.knownType, let body = try? MessageBody(type: type, body: reply.body) else {
+                throw SessionError(kind: .closed, message: "peer answered with an invalid \(UntrustedText.escaped(reply.type))")
+            }
+            switch body {
+            case .ack:
                 try runtime.database.removeFromOutbox(entry.messageID)
                 runtime.logger.info("outbox message delivered", metadata: ["message": .string(entry.messageID.description),
                                                                            "peer": .string(entry.peer.shortForm), "attempts": .stringConvertible(attempts)])
                 runtime.publish("outbox.delivered", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
                                                     "type": .string(entry.type.rawValue), "attempts": .int(Int64(attempts))])
-                return
-            case .error?:
-                let body = try WireErrorBody(reply.body)
-                if Self.permanentErrors.contains(body.code) {
-                    try runtime.database.removeFromOutbox(entry.messageID)
-                    runtime.logger.warning("peer refused an outbox message; dropped", metadata: [
-                        "message": .string(entry.messageID.description), "code": .string(body.code.rawValue), "reason": .string(body.message)])
-                    runtime.publish("outbox.failed", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
-                                                     "code": .string(body.code.rawValue), "reason": .string(body.message)])
-                    return
-                }
-                throw SessionError(kind: .closed, message: "peer answered \(body.code): \(body.message)")
-            default:
-                throw SessionError(kind: .closed, message: "peer answered with \(reply.type) instead of ack")
+            case .error(let error) where Self.permanentErrors.contains(error.code):
+                try runtime.database.removeFromOutbox(entry.messageID)
+                runtime.logger.warning("peer refused an outbox message; dropped", metadata: [
+                    "message": .string(entry.messageID.description), "code": .string(UntrustedText.escaped(error.code.rawValue)),
+                    "reason": .string(UntrustedText.escaped(error.message))])
+                runtime.publish("outbox.failed", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                                                 "code": .string(error.code.rawValue), "reason": .string(error.message)])
+            case .error(let error):
+                throw SessionError(kind: .closed, message: "peer answered \(UntrustedText.escaped(error.code.rawValue)): \(UntrustedText.escaped(error.message))")
+            case .ping, .pong, .delivery:
+                throw SessionError(kind: .closed, message: "peer answered with \(type.rawValue) instead of ack")
             }
         } catch {
             let delay = RetrySchedule.delay(afterAttempts: attempts, jitter: Double.random(in: 0..<1))

@@ -6,24 +6,31 @@ import VouchProtocol
 import VouchAdmin
 import VouchTLS
 
-/// Speaks Vouch messages on one authenticated connection: checks every inbound message
-/// (`InboundMessagePolicy`), answers pings, matches replies to requests, hands deliveries to the
-/// node, sends keepalive pings and closes an idle session.
+/// Runs one authenticated connection's `SessionStateMachine`: feeds it every frame, timer and
+/// writability change, and carries out the actions it returns (replies, deliveries, request
+/// completion, keepalive, pausing and resuming reads, closing). Every rule lives in the machine.
+///
+/// A duplex handler so that it can hold back the channel's `read()` while the machine has paused
+/// reading (backpressure).
 ///
 /// Not Sendable: it lives on its channel's event loop; other threads reach it through `PeerSession`.
-final class PeerSessionHandler: ChannelInboundHandler {
+final class PeerSessionHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let runtime: NodeRuntime
     private let direction: SessionDirection
-    private let remoteAddress: String
     private var logger: Logger
     private var session: PeerSession?
+    private var machine: SessionStateMachine?
+    /// The futures of requests waiting for their reply, keyed by the request's id; which ones
+    /// complete or fail is the machine's decision.
     private var pending: [MessageID: (promise: EventLoopPromise<WireMessage>, timer: Scheduled<Void>)] = [:]
-    private var lastReceived = NIODeadline.now()
     private var keepaliveTask: RepeatedTask?
     private var context: ChannelHandlerContext?
+    /// A `read()` held back while reading is paused, issued on resume.
+    private var heldRead = false
     /// Why the connection failed, given to requests still waiting when it closes.
     private var failure: (any Error)?
     /// Completed once the session is registered (or failed if the connection ends first), then
@@ -34,7 +41,6 @@ final class PeerSessionHandler: ChannelInboundHandler {
     init(runtime: NodeRuntime, direction: SessionDirection, remoteAddress: String, established: EventLoopPromise<PeerSession>) {
         self.runtime = runtime
         self.direction = direction
-        self.remoteAddress = remoteAddress
         self.established = established
         self.logger = runtime.logger
         logger[metadataKey: "peer.address"] = .string(remoteAddress)
@@ -52,6 +58,9 @@ final class PeerSessionHandler: ChannelInboundHandler {
         self.context = nil
     }
 
+    /// Monotonic time for the machine.
+    private static func now() -> Duration { .nanoseconds(Int64(clamping: NIODeadline.now().uptimeNanoseconds)) }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard let done = event as? TLSHandshakeCompleted else {
             context.fireUserInboundEventTriggered(event)
@@ -68,16 +77,17 @@ final class PeerSessionHandler: ChannelInboundHandler {
             return
         }
         self.session = session
-        lastReceived = .now()
+        machine = SessionStateMachine(local: runtime.identity, limits: runtime.limits, now: Self.now())
         logger.info("session established", metadata: ["tls.version": .string(done.protocolVersion), "tls.cipher": .string(done.cipher)])
         runtime.publish("session.opened", ["peer": .string(peer.description), "direction": .string(direction.rawValue)])
         runtime.peerConnected(peer)
-        // Check twice per keepalive interval, so a ping goes out at most 1.5 intervals after silence began.
+        // Checked twice per keepalive interval, so a ping goes out at most 1.5 intervals after silence began.
         let half = TimeAmount.nanoseconds(runtime.limits.keepaliveInterval.timeAmount.nanoseconds / 2)
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         keepaliveTask = context.eventLoop.scheduleRepeatedTask(initialDelay: half, delay: half) { _ in
-            loopBound.value.keepaliveTick()
+            loopBound.value.apply { $0.tick(now: Self.now()) }
         }
+        if !context.channel.isWritable { apply { $0.writabilityChanged(isWritable: false, now: Self.now()) } }
         settle(.success(session))
     }
 
@@ -88,74 +98,50 @@ final class PeerSessionHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        lastReceived = .now()
-        guard let session else {
+        guard machine != nil else {
             // The TLS handler delivers data only after the handshake; this cannot happen.
             context.close(promise: nil)
             return
         }
-        let message: WireMessage
-        do {
-            message = try WireMessage(decoding: Array(frame.readableBytesView))
-        } catch {
-            logger.warning("refused a malformed message; closing", metadata: ["error": .string(error.message)])
-            sendError(error.code, error.message, replyTo: error.messageID, context: context, thenClose: true)
-            return
-        }
-        switch InboundMessagePolicy.check(message, localNode: runtime.identity, nowMilliseconds: Clock.nowMilliseconds(),
-                                          limits: runtime.limits) {
-        case .reject(let code, let reason):
-            logger.notice("refused a message", metadata: ["code": .string(code.rawValue), "type": .string(message.type), "reason": .string(reason)])
-            // An unanswerable reply (an error about an error) is dropped to avoid loops.
-            if message.knownType != .error { sendError(code, reason, replyTo: message.id, context: context, thenClose: false) }
-        case .accept(let type):
-            handle(message, type: type, session: session, context: context)
-        }
+        let frame = unwrapInboundIn(data)
+        apply { $0.received(Array(frame.readableBytesView), now: Self.now(), wallClock: Clock.nowMilliseconds()) }
     }
 
-    private func handle(_ message: WireMessage, type: WireMessageType, session: PeerSession, context: ChannelHandlerContext) {
-        switch type {
-        case .ping:
-            send(reply(to: message, type: .pong), context: context)
-        case .pong, .ack, .error:
-            guard let replyTo = message.replyTo, let waiting = pending.removeValue(forKey: replyTo) else {
-                if type == .error, let body = try? WireErrorBody(message.body) {
-                    logger.notice("peer reported an error", metadata: ["code": .string(body.code.rawValue), "message": .string(body.message)])
-                }
-                return
-            }
-            waiting.timer.cancel()
-            waiting.promise.succeed(message)
-        case .card:
-            let runtime = self.runtime
-            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let peer = session.peer
-            let promise = context.eventLoop.makePromise(of: WireMessage.self)
-            promise.completeWithTask { await runtime.deliver(message, from: peer) }
-            promise.futureResult.whenSuccess { answer in
-                loopBound.value.sendIfOpen(answer)
-            }
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if machine != nil {
+            let writable = context.channel.isWritable
+            apply { $0.writabilityChanged(isWritable: writable, now: Self.now()) }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if machine?.isReadingPaused == true {
+            heldRead = true
+        } else {
+            context.read()
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         keepaliveTask?.cancel()
+        if machine != nil {
+            apply { $0.closed() }
+        }
+        // Requests started before the session was established have no machine entry.
         for (_, waiting) in pending {
             waiting.timer.cancel()
-            waiting.promise.fail(failure ?? SessionError(kind: .closed, message: "the session closed before the reply arrived"))
+            waiting.promise.fail(failure ?? SessionError(kind: .closed, message: SessionStateMachine.Failure.closed.description))
         }
         pending.removeAll()
         if let session {
             runtime.sessions.remove(session)
             runtime.publish("session.closed", ["peer": .string(session.peer.description)])
             logger.info("session closed")
-            // The session holds this handler (and the channel): drop it, or the two keep each
-            // other, the channel and its buffers alive for ever after the close.
-            self.session = nil
         } else {
             settle(.failure(SessionError(kind: .closed, message: "the connection closed before the session was established")))
         }
+        self.session = nil
         self.context = nil
         context.fireChannelInactive()
     }
@@ -164,53 +150,125 @@ final class PeerSessionHandler: ChannelInboundHandler {
         if failure == nil { failure = error }
         switch error {
         case let tls as TLSError:
-            logger.notice("TLS failure", metadata: ["code": .string(tls.code.description), "error": .string(tls.message)])
+            logger.notice("TLS failure", metadata: ["code": .string(tls.code.description), "error": .string(UntrustedText.escaped(tls.message))])
             settle(.failure(tls))
         case let failure as ProtocolError where failure.code == .tooLarge || failure.code == .malformed:
             logger.warning("refused a frame; closing", metadata: ["error": .string(failure.message)])
-            sendError(failure.code == .tooLarge ? .tooLarge : .malformed, failure.message, replyTo: nil, context: context, thenClose: true)
+            sendError(failure.code == .tooLarge ? .tooLarge : .malformed, failure.message, replyTo: nil, thenClose: true)
             return
         case let cut as TruncatedFrame:
             logger.notice("peer vanished mid-message", metadata: ["error": .string(cut.description)])
         default:
-            logger.notice("connection error", metadata: ["error": .string("\(error)")])
+            logger.notice("connection error", metadata: ["error": .string(UntrustedText.escaped("\(error)"))])
             settle(.failure(error))
         }
         context.close(promise: nil)
     }
 
+    // MARK: Running the machine's actions
+
+    private func apply(_ event: (inout SessionStateMachine) -> [SessionStateMachine.Action]) {
+        guard machine != nil else { return }
+        let actions = event(&machine!)
+        for action in actions { run(action) }
+    }
+
+    private func run(_ action: SessionStateMachine.Action) {
+        guard let context else { return }
+        switch action {
+        case .reply(let id, let body):
+            send(body, replyTo: id)
+        case .sendError(let replyTo, let code, let reason, let close):
+            logger.notice("refused a message", metadata: ["code": .string(code.rawValue), "reason": .string(UntrustedText.escaped(reason)),
+                                                           "closing": .stringConvertible(close)])
+            sendError(code, reason, replyTo: replyTo, thenClose: close)
+        case .deliver(let message, let delivery):
+            deliver(message, delivery, context: context)
+        case .completeRequest(let id, let reply):
+            guard let waiting = pending.removeValue(forKey: id) else { return }
+            waiting.timer.cancel()
+            waiting.promise.succeed(reply)
+        case .failRequest(let id, let why):
+            guard let waiting = pending.removeValue(forKey: id) else { return }
+            waiting.timer.cancel()
+            let kind: SessionError.Kind = why == .timeout ? .timeout : .closed
+            waiting.promise.fail(failure ?? SessionError(kind: kind, message: why.description))
+        case .sendKeepalive:
+            // The pong (or any frame) counts as activity; no reply means the idle timeout ends it.
+            if let session { send(runtime.makeMessage(type: .ping, to: session.peer)) }
+        case .close(let why):
+            switch why {
+            case .idle: logger.info("closing an idle session")
+            case .peerNotReading: logger.notice("closing a session whose peer does not read what it is sent")
+            case .timeout, .closed, .tooManyRequests, .invalidReply: logger.notice("closing the session", metadata: ["reason": .string(why.description)])
+            }
+            context.close(promise: nil)
+        case .pauseReading:
+            logger.debug("reading paused")
+        case .resumeReading:
+            logger.debug("reading resumed")
+            if heldRead {
+                heldRead = false
+                context.read()
+            }
+        case .scheduleResume(let delay):
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: delay.timeAmount) { loopBound.value.apply { $0.resumeTimerFired(now: Self.now()) } }
+        case .scheduleStallCheck(let delay):
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: delay.timeAmount) { loopBound.value.apply { $0.writeStallTimerFired(now: Self.now()) } }
+        case .notice(.droppedUnanswerable(let code, let reason)):
+            logger.notice("dropped a message that is not answered", metadata: ["code": .string(code.rawValue),
+                                                                                "reason": .string(UntrustedText.escaped(reason))])
+        case .notice(.peerReportedError(let body)):
+            logger.notice("peer reported an error", metadata: ["code": .string(UntrustedText.escaped(body.code.rawValue)),
+                                                                "message": .string(UntrustedText.escaped(body.message))])
+        case .notice(.unsolicitedReply(let type)):
+            logger.debug("a reply that answers nothing waiting", metadata: ["type": .string(type.rawValue)])
+        }
+    }
+
+    /// Runs a delivery's effect off the event loop, then sends its reply and tells the machine.
+    private func deliver(_ message: WireMessage, _ delivery: Delivery, context: ChannelHandlerContext) {
+        guard let peer = session?.peer else { return }
+        let runtime = self.runtime
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let promise = context.eventLoop.makePromise(of: MessageBody.self)
+        promise.completeWithTask { await runtime.deliveries.handle(delivery, in: message, from: peer) }
+        promise.futureResult.whenSuccess { answer in
+            loopBound.value.send(answer, replyTo: message.id)
+            loopBound.value.apply { $0.deliveryFinished() }
+        }
+    }
+
     // MARK: Sending
 
     func sendRequest(_ message: WireMessage, timeout: TimeAmount) -> EventLoopFuture<WireMessage> {
-        guard let context else {
+        guard let context, machine != nil else {
             return runtime.group.any().makeFailedFuture(SessionError(kind: .closed, message: "the session is closed"))
         }
         let promise = context.eventLoop.makePromise(of: WireMessage.self)
         let id = message.id
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let timer = context.eventLoop.scheduleTask(in: timeout) {
-            loopBound.value.pending.removeValue(forKey: id)?.promise.fail(SessionError(kind: .timeout, message: "no reply within \(timeout)"))
-            return ()
-        }
+        let timer = context.eventLoop.scheduleTask(in: timeout) { loopBound.value.apply { $0.requestTimedOut(id) } }
         pending[id] = (promise, timer)
-        send(message, context: context)
+        apply { $0.requestStarted(id) }
+        if pending[id] != nil { send(message) }
         return promise.futureResult
     }
 
-    fileprivate func sendIfOpen(_ message: WireMessage) {
+    private func send(_ message: WireMessage) {
         guard let context, context.channel.isActive else { return }
-        send(message, context: context)
-    }
-
-    private func send(_ message: WireMessage, context: ChannelHandlerContext) {
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded)), promise: nil)
     }
 
-    private func reply(to message: WireMessage, type: WireMessageType, body: CBORValue = .map([:])) -> WireMessage {
-        runtime.makeMessage(type: type, to: session!.peer, replyTo: message.id, body: body)
+    private func send(_ body: MessageBody, replyTo: MessageID?) {
+        guard let session else { return }
+        send(runtime.makeMessage(type: body.type, to: session.peer, replyTo: replyTo, body: body.value))
     }
 
-    private func sendError(_ code: WireErrorCode, _ text: String, replyTo: MessageID?, context: ChannelHandlerContext, thenClose: Bool) {
+    private func sendError(_ code: WireErrorCode, _ text: String, replyTo: MessageID?, thenClose: Bool) {
+        guard let context else { return }
         guard let session else {
             context.close(promise: nil)
             return
@@ -223,25 +281,18 @@ final class PeerSessionHandler: ChannelInboundHandler {
             write.whenComplete { _ in channel.close(promise: nil) }
         }
     }
-
-    private func keepaliveTick() {
-        guard let context, let session else { return }
-        let silent = NIODeadline.now() - lastReceived
-        if silent >= runtime.limits.idleTimeout.timeAmount {
-            logger.info("closing an idle session", metadata: ["silent.seconds": .stringConvertible(silent.nanoseconds / 1_000_000_000)])
-            context.close(promise: nil)
-        } else if silent >= runtime.limits.keepaliveInterval.timeAmount {
-            // The pong (or any message) resets lastReceived; no reply means the idle timeout ends it.
-            send(runtime.makeMessage(type: .ping, to: session.peer), context: context)
-        }
-    }
 }
 
 extension Duration {
-    var timeAmount: TimeAmount { .nanoseconds(milliseconds * 1_000_000) }
+    /// The same span for NIO timers, to the nanosecond (a rate-limit pause can be under a millisecond).
+    var timeAmount: TimeAmount {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+                            ? .max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
 }
 
-/// Wall-clock milliseconds, for message timestamps.
+/// Wall-clock milliseconds, for message timestamps (0 for a clock set before 1970).
 enum Clock {
-    static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+    static func nowMilliseconds() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
 }

@@ -26,8 +26,11 @@ public struct CBORFields {
         return value
     }
 
-    public mutating func unsigned(_ key: String) throws -> UInt64 {
+    /// An unsigned integer, refused with `out-of-range` outside `range` (by default the range every
+    /// protocol integer lies in, `ProtocolInteger.range`).
+    public mutating func unsigned(_ key: String, in range: ClosedRange<UInt64> = ProtocolInteger.range) throws -> UInt64 {
         guard case .unsigned(let n) = try require(key) else { throw wrongType(key, "an unsigned integer") }
+        try ProtocolInteger.check(n, in: range, field: "\(context).\(key)")
         return n
     }
 

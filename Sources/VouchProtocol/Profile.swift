@@ -36,6 +36,8 @@ public struct Profile: Sendable, Equatable {
 
     /// Checks every value against its rule. Called before anything is stored or signed.
     public func validate() throws {
+        try ProtocolInteger.check(version, field: "profile.version")
+        try ProtocolInteger.check(updatedAt, field: "profile.updated")
         for (field, entry) in fields { try field.validate(entry.value) }
         guard links.count <= ProfileLink.maximumCount else {
             throw ProtocolError(.invalidValue, "a profile has at most \(ProfileLink.maximumCount) links, this has \(links.count)")
@@ -130,7 +132,7 @@ public struct ProfileDocument: Sendable, Equatable {
             return endpoint
         }
         try top.finish()
-        try Profile(version: version, fields: fields.mapValues { .init(value: $0, audience: .everyone) },
+        try Profile(version: version, updatedAt: updatedAt, fields: fields.mapValues { .init(value: $0, audience: .everyone) },
                     links: links, endpoints: endpoints).validate()
     }
 

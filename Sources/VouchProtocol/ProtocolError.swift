@@ -38,6 +38,8 @@ extension ErrorCode where Domain == ProtocolError {
     public static var invalidText: Self { Self("invalid-text") }
     /// A value outside its allowed set or range.
     public static var invalidValue: Self { Self("invalid-value") }
+    /// An integer outside its field's range (Protocol/encoding.md §Integer ranges).
+    public static var outOfRange: Self { Self("out-of-range") }
     /// The signature does not verify for the signer and signed bytes.
     public static var badSignature: Self { Self("bad-signature") }
     /// A document type this implementation does not know.

@@ -30,13 +30,13 @@ public enum CardStoreResult: Sendable, Equatable {
 extension NodeDatabase {
     /// Processes a delivered message at most once: records its ID and runs the effect in one
     /// transaction, so a crash leaves either both or neither, and a second copy is a no-op.
-    func receiveOnce<T>(from sender: NodeID, message: WireMessage, nowMilliseconds now: UInt64,
-                        effect: (Database) throws -> T) throws -> (DeliveryOutcome, T?) {
-        try write { db in
+    func receiveOnce<T: Sendable>(from sender: NodeID, message: WireMessage, nowMilliseconds now: UInt64,
+                                  effect: @escaping @Sendable (Database) throws -> T) async throws -> (DeliveryOutcome, T?) {
+        try await write { db in
             try db.execute(sql: """
                 INSERT INTO received_message (sender, message_id, received_at, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
-                """, arguments: [Data(sender.rawRepresentation), Data(message.id.bytes), Int64(now), Int64(message.expiresAt)])
+                """, arguments: [Data(sender.rawRepresentation), Data(message.id.bytes), SQLInteger.storing(now, "now"), SQLInteger.storing(message.expiresAt, "expiresAt")])
             guard db.changesCount > 0 else { return (.duplicate, nil) }
             return (.processed, try effect(db))
         }
@@ -46,15 +46,15 @@ extension NodeDatabase {
     /// version rule against the held card of the same signer and audience: an older or
     /// conflicting version never replaces the one held.
     public func receiveCard(_ envelope: SignedEnvelope, document: ProfileDocument, from sender: NodeID,
-                            message: WireMessage, nowMilliseconds now: UInt64) throws -> (DeliveryOutcome, CardStoreResult?) {
-        try receiveOnce(from: sender, message: message, nowMilliseconds: now) { db in
+                            message: WireMessage, nowMilliseconds now: UInt64) async throws -> (DeliveryOutcome, CardStoreResult?) {
+        try await receiveOnce(from: sender, message: message, nowMilliseconds: now) { db in
             let signer = Data(envelope.signer.rawRepresentation)
             let audience = document.audience.rawValue
             var current: (SignedEnvelope, UInt64)?
             if let row = try Row.fetchOne(db, sql: "SELECT version, document FROM received_card WHERE signer = ? AND audience = ?",
                                           arguments: [signer, audience]) {
-                let bytes: Data = row["document"]
-                current = (try SignedEnvelope(verifying: Array(bytes)), UInt64(row["version"] as Int64))
+                let bytes: Data = try row.required("document")
+                current = (try SignedEnvelope(verifying: Array(bytes)), try row.unsigned("version"))
             }
             let decision = ProfileVersionRule.decide(current: current?.0, currentVersion: current?.1,
                                                      incoming: envelope, incomingVersion: document.version)
@@ -63,7 +63,7 @@ extension NodeDatabase {
                 INSERT INTO received_card (signer, audience, version, document, received_at, sender) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(signer, audience) DO UPDATE SET version = excluded.version, document = excluded.document,
                     received_at = excluded.received_at, sender = excluded.sender
-                """, arguments: [signer, audience, Int64(document.version), Data(envelope.encoded), Int64(now), Data(sender.rawRepresentation)])
+                """, arguments: [signer, audience, SQLInteger.storing(document.version, "version"), Data(envelope.encoded), SQLInteger.storing(now, "now"), Data(sender.rawRepresentation)])
             return .stored
         }
     }
@@ -71,11 +71,12 @@ extension NodeDatabase {
     public func receivedCards() throws -> [ReceivedCard] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM received_card ORDER BY received_at DESC").map { row in
-                let signer: Data = row["signer"], sender: Data = row["sender"], document: Data = row["document"]
+                let signer: Data = try row.required("signer"), sender: Data = try row.required("sender")
+                let document: Data = try row.required("document")
                 return ReceivedCard(signer: NodeID(publicKey: try .init(rawRepresentation: Array(signer))),
-                                    audience: Audience(rawValue: row["audience"]) ?? .everyone,
-                                    version: UInt64(row["version"] as Int64), document: Array(document),
-                                    receivedAt: UInt64(row["received_at"] as Int64),
+                                    audience: Audience(rawValue: try row.required("audience")) ?? .everyone,
+                                    version: try row.unsigned("version"), document: Array(document),
+                                    receivedAt: try row.unsigned("received_at"),
                                     sender: NodeID(publicKey: try .init(rawRepresentation: Array(sender))))
             }
         }
@@ -84,7 +85,7 @@ extension NodeDatabase {
     /// Forgets processed message IDs whose messages have expired (a copy would now be refused as expired).
     public func pruneReceivedMessages(nowMilliseconds now: UInt64) throws {
         try write { db in
-            try db.execute(sql: "DELETE FROM received_message WHERE expires_at <= ?", arguments: [Int64(now)])
+            try db.execute(sql: "DELETE FROM received_message WHERE expires_at <= ?", arguments: [SQLInteger.storing(now, "now")])
         }
     }
 }

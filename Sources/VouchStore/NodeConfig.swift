@@ -31,6 +31,11 @@ public struct NodeConfig: Sendable, Equatable {
         ("max_inbound_sessions", { $0.maximumInboundSessions = $1 }, { $0.maximumInboundSessions }),
         ("max_sessions_per_address", { $0.maximumSessionsPerAddress = $1 }, { $0.maximumSessionsPerAddress }),
         ("max_handshakes_in_flight", { $0.maximumHandshakesInFlight = $1 }, { $0.maximumHandshakesInFlight }),
+        ("message_rate_per_second", { $0.messageRate = $1 }, { $0.messageRate }),
+        ("message_burst", { $0.messageBurst = $1 }, { $0.messageBurst }),
+        ("max_deliveries_in_flight", { $0.maximumDeliveriesInFlight = $1 }, { $0.maximumDeliveriesInFlight }),
+        ("max_pending_requests", { $0.maximumPendingRequests = $1 }, { $0.maximumPendingRequests }),
+        ("write_stall_seconds", { $0.writeStallTimeout = .seconds($1) }, { Int($0.writeStallTimeout.components.seconds) }),
     ]
 
     public static var `default`: NodeConfig {

@@ -8,34 +8,75 @@ public import VouchProtocol
 public final class NodeDatabase: Sendable {
     let pool: DatabasePool
 
-    /// Opens (creating if needed) and migrates the database in `home`.
-    public init(home: NodeHome) throws {
+    /// How a command uses the database.
+    public enum Access: Sendable {
+        /// Opens (creating if needed) and migrates it: the daemon and commands that change it.
+        case readWrite
+        /// Opens the existing file read-only (SQLite `SQLITE_OPEN_READONLY`): commands that only
+        /// look (`id`, `profile show`, `profile export`, `address`) write nothing, not even the
+        /// header, so they work on a backup copy and do not touch the file's modification time.
+        case readOnly
+    }
+
+    public init(home: NodeHome, access: Access = .readWrite) throws {
+        let path = home.databaseFile.path
+        do {
+            switch access {
+            case .readWrite:
+                pool = try Self.openReadWrite(path)
+            case .readOnly:
+                var pool = try DatabasePool(path: path, configuration: Self.configuration(readOnly: true))
+                // A schema older than this version's: migrate it once (the only write a reading
+                // command makes), then read.
+                if try !pool.read({ try Migrations.migrator.hasCompletedMigrations($0) }) {
+                    try pool.close()
+                    try Self.openReadWrite(path).close()
+                    pool = try DatabasePool(path: path, configuration: Self.configuration(readOnly: true))
+                }
+                self.pool = pool
+            }
+        } catch let error as DatabaseError {
+            throw StoreError(.database, "cannot open \(path): \(error.message ?? error.description)")
+        }
+    }
+
+    private static func configuration(readOnly: Bool) -> Configuration {
         var configuration = Configuration()
+        configuration.readonly = readOnly
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+        if !readOnly {
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
         }
-        do {
-            let isNew = !FileManager.default.fileExists(atPath: home.databaseFile.path)
-            pool = try DatabasePool(path: home.databaseFile.path, configuration: configuration)
-            // GRDB sets `synchronous = NORMAL` on the writer when it turns WAL on, after
-            // `prepareDatabase` ran: set FULL again on the one connection that writes.
-            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
-            if isNew { chmod(home.databaseFile.path, 0o600) }
-            try Migrations.migrator.migrate(pool)
-        } catch let error as DatabaseError {
-            throw StoreError(.database, "cannot open \(home.databaseFile.path): \(error.message ?? error.description)")
-        }
+        return configuration
+    }
+
+    private static func openReadWrite(_ path: String) throws -> DatabasePool {
+        let isNew = !FileManager.default.fileExists(atPath: path)
+        let pool = try DatabasePool(path: path, configuration: configuration(readOnly: false))
+        // GRDB sets `synchronous = NORMAL` on the writer when it turns WAL on, after
+        // `prepareDatabase` ran: set FULL again on the one connection that writes.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        if isNew { chmod(path, 0o600) }
+        try Migrations.migrator.migrate(pool)
+        return pool
     }
 
     // MARK: Identity
 
-    /// The identity recorded at `init`, or nil if `init` did not get that far.
+    /// The identity recorded at `init`, or nil if `init` did not get that far (no row). A row
+    /// whose key cannot be read is a damaged file, not an unfinished `init`: that is `database`,
+    /// so that `init` is not sent to write a second identity over it.
     public func identity() throws -> NodeID? {
         try read { db in
-            guard let raw = try Data.fetchOne(db, sql: "SELECT public_key FROM identity WHERE id = 1") else { return nil }
-            return NodeID(publicKey: try Ed25519PublicKey(rawRepresentation: Array(raw)))
+            guard let row = try Row.fetchOne(db, sql: "SELECT public_key FROM identity WHERE id = 1") else { return nil }
+            guard case .blob(let raw) = (row["public_key"] as DatabaseValue).storage,
+                  let key = try? Ed25519PublicKey(rawRepresentation: Array(raw)) else {
+                throw Self.damaged("the identity's public key is not a 32-byte Ed25519 key")
+            }
+            return NodeID(publicKey: key)
         }
     }
 
@@ -43,9 +84,9 @@ public final class NodeDatabase: Sendable {
     public func recordIdentity(_ id: NodeID, createdAt: UInt64) throws {
         try write { db in
             try db.execute(sql: "INSERT INTO identity (id, public_key, created_at) VALUES (1, ?, ?)",
-                           arguments: [Data(id.rawRepresentation), Int64(createdAt)])
+                           arguments: [Data(id.rawRepresentation), SQLInteger.storing(createdAt, "createdAt")])
             try db.execute(sql: "INSERT INTO profile (id, version, updated_at, links_audience) VALUES (1, 0, ?, 'everyone')",
-                           arguments: [Int64(createdAt)])
+                           arguments: [SQLInteger.storing(createdAt, "createdAt")])
         }
     }
 
@@ -54,14 +95,20 @@ public final class NodeDatabase: Sendable {
     public func profile() throws -> Profile {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT version, updated_at, links_audience FROM profile WHERE id = 1") else {
+                // `init` writes the identity and the profile in one transaction: one without the
+                // other is damage, not an unfinished `init`.
+                guard try Row.fetchOne(db, sql: "SELECT 1 FROM identity WHERE id = 1") == nil else {
+                    throw Self.damaged("the identity has no profile row")
+                }
                 throw StoreError(.notInitialized, "the database has no profile: run `vouch init`")
             }
-            var profile = Profile(version: UInt64(row["version"] as Int64), updatedAt: UInt64(row["updated_at"] as Int64),
-                                  linksAudience: Audience(rawValue: row["links_audience"]) ?? .connections)
+            var profile = Profile(version: try row.unsigned("version"), updatedAt: try row.unsigned("updated_at"),
+                                  linksAudience: Audience(rawValue: try row.required("links_audience")) ?? .connections)
             for field in try Row.fetchAll(db, sql: "SELECT field, value, audience FROM profile_field") {
                 // A row this version does not understand is skipped rather than shown wrongly.
-                guard let name = ProfileField(rawValue: field["field"]), let audience = Audience(rawValue: field["audience"]) else { continue }
-                profile.fields[name] = .init(value: field["value"], audience: audience)
+                guard let name = ProfileField(rawValue: try field.required("field")),
+                      let audience = Audience(rawValue: try field.required("audience")) else { continue }
+                profile.fields[name] = .init(value: try field.required("value"), audience: audience)
             }
             profile.links = try String.fetchAll(db, sql: "SELECT url FROM profile_link ORDER BY position")
             profile.endpoints = try String.fetchAll(db, sql: "SELECT endpoint FROM profile_endpoint ORDER BY position")
@@ -76,11 +123,11 @@ public final class NodeDatabase: Sendable {
         try profile.validate()
         try write { db in
             let current = try Int64.fetchOne(db, sql: "SELECT version FROM profile WHERE id = 1") ?? 0
-            guard Int64(profile.version) == current + 1 else {
+            guard try SQLInteger.storing(profile.version, "version") == current + 1 else {
                 throw StoreError(.staleVersion, "the profile changed meanwhile (now version \(current)); try again")
             }
             try db.execute(sql: "UPDATE profile SET version = ?, updated_at = ?, links_audience = ? WHERE id = 1",
-                           arguments: [Int64(profile.version), Int64(profile.updatedAt), profile.linksAudience.rawValue])
+                           arguments: [SQLInteger.storing(profile.version, "version"), SQLInteger.storing(profile.updatedAt, "updatedAt"), profile.linksAudience.rawValue])
             try db.execute(sql: "DELETE FROM profile_field")
             for (field, entry) in profile.fields {
                 try db.execute(sql: "INSERT INTO profile_field (field, value, audience) VALUES (?, ?, ?)",
@@ -117,12 +164,37 @@ public final class NodeDatabase: Sendable {
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.read(body) } catch let error as DatabaseError {
             throw StoreError(.database, "database read failed: \(error.message ?? error.description)")
+        } catch let error as RowDecodingError {
+            throw Self.damaged(Self.describe(error))
         }
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try pool.write(body) } catch let error as DatabaseError {
             throw StoreError(.database, "database write failed: \(error.message ?? error.description)")
+        } catch let error as RowDecodingError {
+            throw Self.damaged(Self.describe(error))
+        }
+    }
+
+    /// A cell that holds what the schema forbids (the tables are STRICT, NOT NULL and CHECKed):
+    /// only a damaged file does that.
+    static func damaged(_ what: String) -> StoreError {
+        StoreError(.database, "node.sqlite is damaged (\(what)); restore it from a backup")
+    }
+
+    private static func describe(_ error: RowDecodingError) -> String {
+        // The first line names the column and the value found; the rest is GRDB's row dump.
+        String(String(describing: error).prefix { $0 != "\n" })
+    }
+
+    /// A write transaction run on GRDB's writer queue, so a caller on the cooperative thread pool
+    /// (a session's delivery) waits without blocking one of its few threads on disk I/O.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await pool.write(body) } catch let error as DatabaseError {
+            throw StoreError(.database, "database write failed: \(error.message ?? error.description)")
+        } catch let error as RowDecodingError {
+            throw Self.damaged(Self.describe(error))
         }
     }
 }

@@ -50,4 +50,24 @@ public struct NodeHome: Sendable {
     }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: path) }
+
+    /// Whether `file` (in this home) exists: false only when it is really absent. When this user
+    /// cannot look (another user's private home), that is `permission-denied`, not "absent": a
+    /// command must not tell someone to `vouch init` over a node that is there.
+    public func contains(_ file: URL) throws -> Bool {
+        var info = stat()
+        if stat(file.path, &info) == 0 { return true }
+        let code = errno
+        switch code {
+        case ENOENT, ENOTDIR:
+            return false
+        case EACCES, EPERM:
+            var owner = stat()
+            let whose = stat(path, &owner) == 0 ? " (it belongs to uid \(owner.st_uid); you are uid \(geteuid()))" : ""
+            throw StoreError(.permissionDenied,
+                             "cannot read \(file.path): permission denied\(whose); run this as the user who owns the node home")
+        default:
+            throw StoreError(.io, "cannot read \(file.path): \(String(cString: strerror(code)))")
+        }
+    }
 }

@@ -3,13 +3,12 @@ import GRDB
 import VouchCrypto
 public import VouchProtocol
 
-/// A message waiting in the outbox for its peer to acknowledge it.
+/// A message waiting in the outbox for its peer to acknowledge it. Only a `Delivery` can be
+/// queued: a type that is not acked has no business in the outbox, and the compiler says so.
 public struct OutboxEntry: Sendable, Equatable {
     public var messageID: MessageID
     public var peer: NodeID
-    public var type: WireMessageType
-    /// The canonical CBOR of the message body.
-    public var body: [UInt8]
+    public var delivery: Delivery
     /// Unix milliseconds; fixed at enqueue so every retry is byte-identical.
     public var sentAt: UInt64
     public var expiresAt: UInt64
@@ -17,12 +16,11 @@ public struct OutboxEntry: Sendable, Equatable {
     public var nextAttemptAt: UInt64
     public var lastError: String?
 
-    public init(messageID: MessageID, peer: NodeID, type: WireMessageType, body: [UInt8], sentAt: UInt64,
+    public init(messageID: MessageID, peer: NodeID, delivery: Delivery, sentAt: UInt64,
                 expiresAt: UInt64, attempts: Int = 0, nextAttemptAt: UInt64, lastError: String? = nil) {
         self.messageID = messageID
         self.peer = peer
-        self.type = type
-        self.body = body
+        self.delivery = delivery
         self.sentAt = sentAt
         self.expiresAt = expiresAt
         self.attempts = attempts
@@ -30,10 +28,11 @@ public struct OutboxEntry: Sendable, Equatable {
         self.lastError = lastError
     }
 
+    public var type: WireMessageType { delivery.type }
+
     /// The message exactly as it goes on the wire, on every attempt.
-    public func message() throws -> WireMessage {
-        WireMessage(id: messageID, type: type, sentAt: sentAt, expiresAt: expiresAt, recipient: peer,
-                    body: try CBORValue(canonical: body))
+    public var message: WireMessage {
+        WireMessage(id: messageID, type: delivery.type, sentAt: sentAt, expiresAt: expiresAt, recipient: peer, body: delivery.value)
     }
 }
 
@@ -49,7 +48,7 @@ extension NodeDatabase {
             try db.execute(sql: """
                 INSERT INTO peer (node_id, endpoint, first_seen) VALUES (?, ?, ?)
                 ON CONFLICT(node_id) DO UPDATE SET endpoint = excluded.endpoint
-                """, arguments: [Data(address.id.rawRepresentation), address.endpoint.description, Int64(now)])
+                """, arguments: [Data(address.id.rawRepresentation), address.endpoint.description, SQLInteger.storing(now, "now")])
         }
     }
 
@@ -63,7 +62,7 @@ extension NodeDatabase {
 
     public func markPeerSeen(_ id: NodeID, nowMilliseconds now: UInt64) throws {
         try write { db in
-            try db.execute(sql: "UPDATE peer SET last_seen = ? WHERE node_id = ?", arguments: [Int64(now), Data(id.rawRepresentation)])
+            try db.execute(sql: "UPDATE peer SET last_seen = ? WHERE node_id = ?", arguments: [SQLInteger.storing(now, "now"), Data(id.rawRepresentation)])
         }
     }
 
@@ -74,8 +73,8 @@ extension NodeDatabase {
                 INSERT INTO outbox (message_id, peer, type, body, sent_at, expires_at, attempts, next_attempt_at, last_error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [Data(entry.messageID.bytes), Data(entry.peer.rawRepresentation), entry.type.rawValue,
-                                 Data(entry.body), Int64(entry.sentAt), Int64(entry.expiresAt), entry.attempts,
-                                 Int64(entry.nextAttemptAt), entry.lastError])
+                                 Data(entry.delivery.value.encoded), SQLInteger.storing(entry.sentAt, "sentAt"), SQLInteger.storing(entry.expiresAt, "expiresAt"), entry.attempts,
+                                 SQLInteger.storing(entry.nextAttemptAt, "nextAttemptAt"), entry.lastError])
         }
     }
 
@@ -88,19 +87,20 @@ extension NodeDatabase {
     public func dueOutbox(nowMilliseconds now: UInt64, limit: Int = 256) throws -> [OutboxEntry] {
         try read { db in
             try Self.outboxRows(db, sql: "SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
-                                arguments: [Int64(now), limit])
+                                arguments: [SQLInteger.storing(now, "now"), limit])
         }
     }
 
     /// When the next attempt is due, or nil if the outbox is empty.
     public func nextOutboxAttempt() throws -> UInt64? {
-        try read { db in try Int64.fetchOne(db, sql: "SELECT min(next_attempt_at) FROM outbox").map(UInt64.init) }
+        try read { db in try Row.fetchOne(db, sql: "SELECT min(next_attempt_at) AS next FROM outbox WHERE next_attempt_at IS NOT NULL")
+                .flatMap { $0.hasNull(atIndex: 0) ? nil : try $0.unsigned("next") } }
     }
 
     public func recordAttempt(_ id: MessageID, attempts: Int, nextAttemptAt: UInt64, error: String?) throws {
         try write { db in
             try db.execute(sql: "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE message_id = ?",
-                           arguments: [attempts, Int64(nextAttemptAt), error, Data(id.bytes)])
+                           arguments: [attempts, SQLInteger.storing(nextAttemptAt, "nextAttemptAt"), error, Data(id.bytes)])
         }
     }
 
@@ -116,22 +116,27 @@ extension NodeDatabase {
     /// Removes and returns the messages that expired undelivered.
     public func expireOutbox(nowMilliseconds now: UInt64) throws -> [OutboxEntry] {
         try write { db in
-            let expired = try Self.outboxRows(db, sql: "SELECT * FROM outbox WHERE expires_at <= ?", arguments: [Int64(now)])
-            try db.execute(sql: "DELETE FROM outbox WHERE expires_at <= ?", arguments: [Int64(now)])
+            let expired = try Self.outboxRows(db, sql: "SELECT * FROM outbox WHERE expires_at <= ?", arguments: [SQLInteger.storing(now, "now")])
+            try db.execute(sql: "DELETE FROM outbox WHERE expires_at <= ?", arguments: [SQLInteger.storing(now, "now")])
             return expired
         }
     }
 
     private static func outboxRows(_ db: Database, sql: String, arguments: StatementArguments = []) throws -> [OutboxEntry] {
+        // A row that holds no delivery this version reads (written by a later version, or damaged)
+        // is left alone rather than failing every outbox pass; it goes at its expiry.
         try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-            guard let type = WireMessageType(rawValue: row["type"]) else { return nil }
-            let peerBytes: Data = row["peer"], idBytes: Data = row["message_id"], body: Data = row["body"]
+            let typeName: String = try row.required("type")
+            let peerBytes: Data = try row.required("peer"), idBytes: Data = try row.required("message_id")
+            let body: Data = try row.required("body")
+            guard let type = WireMessageType(rawValue: typeName), let value = try? CBORValue(canonical: Array(body)),
+                  case .delivery(let delivery)? = try? MessageBody(type: type, body: value) else { return nil }
             return OutboxEntry(
                 messageID: try MessageID(bytes: Array(idBytes)),
                 peer: NodeID(publicKey: try .init(rawRepresentation: Array(peerBytes))),
-                type: type, body: Array(body),
-                sentAt: UInt64(row["sent_at"] as Int64), expiresAt: UInt64(row["expires_at"] as Int64),
-                attempts: row["attempts"], nextAttemptAt: UInt64(row["next_attempt_at"] as Int64), lastError: row["last_error"])
+                delivery: delivery,
+                sentAt: try row.unsigned("sent_at"), expiresAt: try row.unsigned("expires_at"),
+                attempts: try row.required("attempts"), nextAttemptAt: try row.unsigned("next_attempt_at"), lastError: try row.required("last_error", as: String?.self))
         }
     }
 }
@@ -142,7 +147,7 @@ extension NodeDatabase {
     public func makeOutboxDueNow(for peer: NodeID, nowMilliseconds now: UInt64) throws {
         try write { db in
             try db.execute(sql: "UPDATE outbox SET next_attempt_at = ? WHERE peer = ? AND next_attempt_at > ?",
-                           arguments: [Int64(now), Data(peer.rawRepresentation), Int64(now)])
+                           arguments: [SQLInteger.storing(now, "now"), Data(peer.rawRepresentation), SQLInteger.storing(now, "now")])
         }
     }
 

@@ -23,6 +23,8 @@ extension ErrorCode where Domain == StoreError {
     public static var incomplete: Self { Self("incomplete") }
     /// A key file or socket that others can read, or owned by another user.
     public static var insecurePermissions: Self { Self("insecure-permissions") }
+    /// The node home (or a file in it) exists but this user may not read it: another user's node.
+    public static var permissionDenied: Self { Self("permission-denied") }
     /// A file could not be read or written.
     public static var io: Self { Self("io") }
     /// The config file is not valid.

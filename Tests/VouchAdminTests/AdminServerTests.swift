@@ -72,7 +72,7 @@ struct AdminServerTests {
     @Test func handlerErrorsBecomeErrorObjects() async throws {
         struct SecretFailure: Error { let detail = "/home/someone/private/path" }
         var router = AdminRouter()
-        router.register("find") { _ in throw AdminError("not-found", "no connection with that ID") }
+        router.register("find") { _ in throw AdminError(.invalidAddress, "no connection with that ID") }
         router.register("crash") { _ in throw SecretFailure() }
         router.register("bad") { _ in throw AdminError.invalidParams("\"id\" is required") }
         let server = try await startServer(handler: router.handler)
@@ -81,13 +81,13 @@ struct AdminServerTests {
             _ = try await client.call("find")
             Issue.record("find succeeded")
         } catch let error as AdminError {
-            #expect(error == AdminError("not-found", "no connection with that ID"))
+            #expect(error == AdminError(.invalidAddress, "no connection with that ID"))
         }
         do {
             _ = try await client.call("crash")
             Issue.record("crash succeeded")
         } catch let error as AdminError {
-            #expect(error.code == .internal)
+            #expect(error.reason == .internal)
             #expect(!error.message.contains("private"))
         }
         #expect(await adminErrorCode { _ = try await client.call("bad") } == "invalid-params")

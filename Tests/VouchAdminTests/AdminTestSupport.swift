@@ -81,7 +81,7 @@ func adminErrorCode(_ body: () async throws -> Void) async -> String? {
         Issue.record("expected an AdminError, got none")
         return nil
     } catch let error as AdminError {
-        return error.code.rawValue
+        return error.reason.rawValue
     } catch {
         Issue.record("expected an AdminError, got \(error)")
         return nil

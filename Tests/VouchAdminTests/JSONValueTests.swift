@@ -38,7 +38,7 @@ import Testing
             Issue.record("\(text) was accepted")
             return
         }
-        #expect(failure.error.code.rawValue == code)
+        #expect(failure.error.reason.rawValue == code)
         #expect(failure.id == id)
     }
 

@@ -71,6 +71,26 @@ struct BadInputTests {
             document[document.count - 1] ^= 0x01  // the envelope ends with the signature
             return frame(Wire.message("card", to: node, body: .map(["document": .bytes(document)])))
         }, code: .invalidBody, closes: false),
+        // Validly signed cards whose version is past the protocol's integer range: once a remote
+        // crash (the version reached `Int64(_:)` in the store); now refused at decoding.
+        Case(name: "a validly signed card of version 2^53", input: { node, key in
+            frame(Wire.message("card", to: node, body: try Wire.cardBody(signedBy: key, version: 1 << 53)))
+        }, code: .invalidBody, closes: false),
+        Case(name: "a validly signed card of version 2^63", input: { node, key in
+            frame(Wire.message("card", to: node, body: try Wire.cardBody(signedBy: key, version: 1 << 63)))
+        }, code: .invalidBody, closes: false),
+        Case(name: "a validly signed card of version 2^64 - 1", input: { node, key in
+            frame(Wire.message("card", to: node, body: try Wire.cardBody(signedBy: key, version: .max)))
+        }, code: .invalidBody, closes: false),
+        Case(name: "a validly signed card updated at 2^64 - 1", input: { node, key in
+            frame(Wire.message("card", to: node, body: try Wire.cardBody(signedBy: key, updatedAt: .max)))
+        }, code: .invalidBody, closes: false),
+        Case(name: "a ping whose expires_at is 2^64 - 1", input: { node, _ in
+            let message = Wire.message("ping", to: node)
+            guard case .map(var map) = try CBORValue(canonical: message.encoded) else { preconditionFailure() }
+            map["expires_at"] = .unsigned(.max)
+            return (WireFrame.encode(CBORValue.map(map).encoded), message.id)
+        }, code: .malformed, closes: true),
         Case(name: "a card body with an extra field", input: { node, key in
             guard case .map(var body) = try Wire.cardBody(signedBy: key) else { preconditionFailure() }
             body["note"] = .text("hi")

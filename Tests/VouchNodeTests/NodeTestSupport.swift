@@ -182,8 +182,12 @@ enum Wire {
     }
 
     /// A `card` body holding `name`'s profile signed by `key`.
-    static func cardBody(signedBy key: Ed25519PrivateKey, name: String = "Ada Lovelace") throws -> CBORValue {
-        let profile = Profile(version: 1, updatedAt: now() / 1000, fields: [.name: .init(value: name, audience: .everyone)])
-        return .map(["document": .bytes(try profile.document(for: .everyone).signed(with: key).encoded)])
+    /// A card body holding a profile document signed by `key`. The document is built directly,
+    /// not through `Profile`, so a test can sign values a writer must never produce.
+    static func cardBody(signedBy key: Ed25519PrivateKey, name: String = "Ada Lovelace", version: UInt64 = 1,
+                         updatedAt: UInt64? = nil) throws -> CBORValue {
+        let document = ProfileDocument(version: version, updatedAt: updatedAt ?? now() / 1000, audience: .everyone,
+                                       fields: [.name: name], links: [], endpoints: [])
+        return .map(["document": .bytes(try document.signed(with: key).encoded)])
     }
 }

@@ -44,8 +44,7 @@ struct OutboxTests {
         try await withNodes(2, listening: false) { nodes in
             let (sender, absent) = (nodes[0], nodes[1])
             let now = Wire.now()
-            let entry = OutboxEntry(messageID: .random(), peer: absent.id, type: .card,
-                                    body: CBORValue.map(["document": .bytes([1])]).encoded,
+            let entry = OutboxEntry(messageID: .random(), peer: absent.id, delivery: .card(CardBody(document: [1])),
                                     sentAt: now, expiresAt: now + 300, nextAttemptAt: now)
             try sender.database.rememberPeer(absent.address, nowMilliseconds: now)
             try sender.database.enqueue(entry)
@@ -64,8 +63,7 @@ struct OutboxTests {
         try await withNodes(2) { nodes in
             let (sender, peer) = (nodes[0], nodes[1])
             let now = Wire.now()
-            let entry = OutboxEntry(messageID: .random(), peer: peer.id, type: .card,
-                                    body: CBORValue.map(["document": .bytes([1, 2, 3])]).encoded,
+            let entry = OutboxEntry(messageID: .random(), peer: peer.id, delivery: .card(CardBody(document: [1, 2, 3])),
                                     sentAt: now, expiresAt: now + 3_600_000, nextAttemptAt: now)
             try sender.database.rememberPeer(peer.address, nowMilliseconds: now)
             try sender.database.enqueue(entry)
@@ -90,8 +88,7 @@ struct OutboxTests {
             let now = Wire.now()
             let profile = try sender.database.profile()
             let document = try profile.document(for: .everyone).signed(with: sender.key)
-            let entry = OutboxEntry(messageID: .random(), peer: peer.id, type: .card,
-                                    body: CBORValue.map(["document": .bytes(document.encoded)]).encoded,
+            let entry = OutboxEntry(messageID: .random(), peer: peer.id, delivery: .card(CardBody(document: document.encoded)),
                                     sentAt: now, expiresAt: now + 3_600_000, attempts: 9,
                                     nextAttemptAt: now + 3_600_000, lastError: "earlier failure")
             try sender.database.rememberPeer(peer.address, nowMilliseconds: now)

@@ -83,14 +83,17 @@ final class RawClient: Sendable {
         self.group = group
     }
 
-    static func connect(to node: TestNode, tls: Bool = true) async throws -> RawClient {
+    /// `receiveBuffer` sets SO_RCVBUF (small: a peer whose window fills fast when it stops reading).
+    static func connect(to node: TestNode, tls: Bool = true, receiveBuffer: Int? = nil) async throws -> RawClient {
         let key = try Ed25519PrivateKey()
         let configuration = try TLSConfiguration(privateKey: key)
         let inbox = RawInbox()
         let expected = node.key.publicKey
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            let channel = try await ClientBootstrap(group: group)
+            var bootstrap = ClientBootstrap(group: group)
+            if let receiveBuffer { bootstrap = bootstrap.channelOption(ChannelOptions.socketOption(.so_rcvbuf), value: receiveBuffer) }
+            let channel = try await bootstrap
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
@@ -110,8 +113,9 @@ final class RawClient: Sendable {
     }
 
     /// Connects and waits for the TLS handshake to finish.
-    static func handshaken(with node: TestNode, sourceLocation: SourceLocation = #_sourceLocation) async throws -> RawClient {
-        let client = try await connect(to: node)
+    static func handshaken(with node: TestNode, receiveBuffer: Int? = nil,
+                           sourceLocation: SourceLocation = #_sourceLocation) async throws -> RawClient {
+        let client = try await connect(to: node, receiveBuffer: receiveBuffer)
         do {
             try await eventually("the TLS handshake with the node completes", sourceLocation: sourceLocation) {
                 client.inbox.handshake != nil

@@ -283,8 +283,23 @@ struct ProfileTests {
         }
         expectProtocolError(.invalidValue) { try ProfileDocument(payload: try Self.changed { $0["endpoints"] = .array([.text("ada.example.org")]) }) }
         expectProtocolError(.invalidValue) { try ProfileDocument(payload: try Self.changed { $0["endpoints"] = .array([.text("ada.example.org:07400")]) }) }
-        // The largest version and time are fine.
-        #expect(try ProfileDocument(payload: try Self.changed { $0["version"] = .unsigned(.max); $0["updated"] = .unsigned(.max) }).version == .max)
+        // The largest protocol integer is fine; one more is out of range (Protocol/encoding.md §Integer ranges).
+        let top = ProtocolInteger.maximum
+        #expect(try ProfileDocument(payload: try Self.changed { $0["version"] = .unsigned(top); $0["updated"] = .unsigned(top) }).version == top)
+    }
+
+    @Test("a version or time past 2^53 - 1 is out of range", arguments: [
+        ("version", UInt64(1) << 53), ("version", UInt64(1) << 63), ("version", UInt64.max),
+        ("updated", UInt64(1) << 53), ("updated", UInt64.max),
+    ])
+    func outOfRange(field: String, value: UInt64) throws {
+        expectProtocolError(.outOfRange) { try ProfileDocument(payload: try Self.changed { $0[field] = .unsigned(value) }) }
+    }
+
+    @Test("a profile past the integer range cannot be saved or signed as valid")
+    func writerRange() {
+        expectProtocolError(.outOfRange) { try Profile(version: 1 << 53).validate() }
+        expectProtocolError(.outOfRange) { try Profile(version: 1, updatedAt: .max).validate() }
     }
 
     @Test("invalid UTF-8 inside a text is refused as invalid text")

@@ -142,6 +142,34 @@ extension VectorBuilder {
              "error": checked(code, what) { _ = try WireFrame.payloadLength(header: header, maximum: maximumFrame) }]
         }
 
+        // MARK: bodies
+
+        let bodyCases: [(String, WireMessageType, CBORValue, String)] = [
+            ("ping: the empty map", .ping, .map([:]), "ok"),
+            ("ping: a non-empty map", .ping, .map(["x": .unsigned(1)]), "invalid-body"),
+            ("ping: an empty array", .ping, .array([]), "invalid-body"),
+            ("pong: the empty map", .pong, .map([:]), "ok"),
+            ("pong: a text", .pong, .text(""), "invalid-body"),
+            ("ack: the empty map", .ack, .map([:]), "ok"),
+            ("ack: a non-empty map", .ack, .map(["stored": .bool(true)]), "invalid-body"),
+            ("error: code and message", .error, WireErrorBody(code: .busy, message: "later").value, "ok"),
+            ("error: a code this receiver does not know is still a valid body", .error,
+             .map(["code": .text("some-future-code"), "message": .text("")]), "ok"),
+            ("error: no message", .error, .map(["code": .text("busy")]), "invalid-body"),
+            ("error: a code as an integer", .error, .map(["code": .unsigned(1), "message": .text("x")]), "invalid-body"),
+            ("error: an extra key", .error, .map(["code": .text("busy"), "message": .text("x"), "retry_after": .unsigned(5)]), "invalid-body"),
+            ("card: a document", .card, .map(["document": .bytes([1, 2, 3])]), "ok"),
+            ("card: no document", .card, .map([:]), "invalid-body"),
+            ("card: the document as text", .card, .map(["document": .text("x")]), "invalid-body"),
+            ("card: an extra key", .card, .map(["document": .bytes([1]), "note": .text("hi")]), "invalid-body"),
+        ]
+        let bodies: [JSONVectorValue] = bodyCases.map { what, type, body, intended in
+            let actual = (try? MessageBody(type: type, body: body)) == nil ? "invalid-body" : "ok"
+            #expect(actual == intended, "body \"\(what)\": gives \(actual)")
+            return ["description": .string(what), "type": .string(type.rawValue), "body_hex": hexValue(body.encoded),
+                    "result": .string(intended)]
+        }
+
         // MARK: invalid_messages
 
         let base = messageFields(ping)
@@ -192,7 +220,12 @@ extension VectorBuilder {
             ("wrong size: id of 15 bytes (no id to name)", edited { $0["id"] = .bytes([UInt8](repeating: 1, count: 15)) }, "malformed", .null),
             ("wrong size: to of 31 bytes", edited { $0["to"] = .bytes(Array(recipient.rawRepresentation.dropLast())) }, "malformed", id),
             ("wrong size: reply_to of 3 bytes", edited { $0["reply_to"] = .bytes([1, 2, 3]) }, "malformed", id),
+            ("sent_at 2^53 (past the largest protocol integer)", edited { $0["sent_at"] = .unsigned(1 << 53) }, "malformed", id),
+            ("sent_at 2^63", edited { $0["sent_at"] = .unsigned(1 << 63) }, "malformed", id),
+            ("expires_at 2^64 - 1", edited { $0["expires_at"] = .unsigned(.max) }, "malformed", id),
             ("wrong version: 2", edited { $0["version"] = .unsigned(2) }, "unsupported-version", id),
+            ("wrong version: 2^64 - 1 (any version number is read, then refused as unsupported)",
+             edited { $0["version"] = .unsigned(.max) }, "unsupported-version", id),
             ("wrong version: 0", edited { $0["version"] = .unsigned(0) }, "unsupported-version", id),
             ("version 2 with an extra field and no to: the version is checked before the other fields",
              edited { $0["version"] = .unsigned(2); $0["to"] = nil; $0["priority"] = .unsigned(1) }, "unsupported-version", id),
@@ -283,6 +316,11 @@ extension VectorBuilder {
             ("7: expires 1 ms from now", .message(message(sentAt: now - 60_000, expiresAt: now + 1)), now, accept("ping")),
             ("7 before 8: expired, unknown type", .message(message(type: "gossip", sentAt: now - 120_000, expiresAt: now - 60_000)), now,
              reject("expired")),
+            ("3: expires_at 2^53 is out of range, not merely far in the future",
+             .message(message(sentAt: now, expiresAt: 1 << 53)), now, reject("malformed")),
+            ("5 at the top of the range: expires_at 2^53 - 1, sent 30 days earlier, now just before it",
+             .message(message(sentAt: ProtocolInteger.maximum - lifetime, expiresAt: ProtocolInteger.maximum)), ProtocolInteger.maximum - 1,
+             accept("ping")),
             ("7: a card redelivered after its expires_at", .message(message(type: "card", sentAt: now - cardLifetime, expiresAt: now)), now,
              reject("expired")),
             // 8: the type
@@ -400,7 +438,7 @@ extension VectorBuilder {
         }
 
         return [
-            "description": "Transport (Protocol/transport.md). frames: a payload's frame (4-byte big-endian length, then the payload); headers give the announced length, invalid_headers must be refused with error before any payload is read. messages: fields encode to exactly hex and hex decodes to fields; the card's document is a signed vouch.profile envelope by keys.sender. invalid_messages: hex must be refused with error; reply_to is the id the error reply names (null when the id cannot be read). receipt_checks: the checks of §4.1 in order, for the node keys.recipient at time now (Unix ms); verdict is {accept: type} or {error, reply_to}; a description starts with the number of the check it shows, or \"a before b\" where two checks fail and a decides. addresses: input parses to node_id, host and port and prints as canonical; invalid inputs are refused with error. tie_break: which of two sessions with the same peer a node keeps (existing and new are the directions as seen by local). retry_schedule: the delay before the next try after failed_attempts failures, without jitter (base_ms) and the range [minimum_ms, maximum_ms_exclusive) the jitter factor [0.8, 1.2) gives, in whole milliseconds rounded down.",
+            "description": "Transport (Protocol/transport.md). frames: a payload's frame (4-byte big-endian length, then the payload); headers give the announced length, invalid_headers must be refused with error before any payload is read. messages: fields encode to exactly hex and hex decodes to fields; the card's document is a signed vouch.profile envelope by keys.sender. invalid_messages: hex must be refused with error; reply_to is the id the error reply names (null when the id cannot be read). bodies: the body of a message of type, read by the rules of §5: result is ok or invalid-body (the card's document is only shaped here, not verified). receipt_checks: the checks of §4.1 in order, for the node keys.recipient at time now (Unix ms); verdict is {accept: type} or {error, reply_to}; a description starts with the number of the check it shows, or \"a before b\" where two checks fail and a decides. addresses: input parses to node_id, host and port and prints as canonical; invalid inputs are refused with error. tie_break: which of two sessions with the same peer a node keeps (existing and new are the directions as seen by local). retry_schedule: the delay before the next try after failed_attempts failures, without jitter (base_ms) and the range [minimum_ms, maximum_ms_exclusive) the jitter factor [0.8, 1.2) gives, in whole milliseconds rounded down.",
             "protocol_version": .number(WireMessage.protocolVersion),
             "alpn": "vouch/1",
             "default_port": 7868,
@@ -412,6 +450,7 @@ extension VectorBuilder {
             "frames": ["valid": .array(framesValid), "headers": .array(headers), "invalid_headers": .array(invalidHeaders)],
             "messages": .array(messages),
             "invalid_messages": .array(invalidMessages),
+            "bodies": .array(bodies),
             "receipt_checks": .array(receiptChecks),
             "addresses": ["valid": .array(addressValid), "invalid": .array(addressInvalid)],
             "tie_break": .array(tieBreak),

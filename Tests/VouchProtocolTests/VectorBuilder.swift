@@ -329,7 +329,7 @@ enum VectorBuilder {
         }
 
         let maximal = ProfileDocument(
-            version: UInt64.max, updatedAt: UInt64.max, audience: .connections,
+            version: ProtocolInteger.maximum, updatedAt: ProtocolInteger.maximum, audience: .connections,
             fields: Dictionary(uniqueKeysWithValues: ProfileField.allCases.map { ($0, String(repeating: "\u{00E9}", count: $0.maximumBytes / 2)) }),
             links: (1...10).map { "https://example.org/" + String(repeating: "x", count: 491 - String($0).count) + "/\($0)" },
             endpoints: try (1...8).map { try Endpoint(parsing: "[2001:db8::\($0)]:\(65_535 - $0)") })
@@ -388,6 +388,12 @@ enum VectorBuilder {
             ("a field value as bytes", editedFields { $0["name"] = .bytes(Array("Ada".utf8)) }, "wrong-type"),
             ("a field value as a boolean", editedFields { $0["name"] = .bool(true) }, "wrong-type"),
             ("version 0", edited { $0["version"] = .unsigned(0) }, "invalid-value"),
+            ("version 2^53 (one past the largest protocol integer)", edited { $0["version"] = .unsigned(1 << 53) }, "out-of-range"),
+            ("version 2^63", edited { $0["version"] = .unsigned(1 << 63) }, "out-of-range"),
+            ("version 2^64 - 1", edited { $0["version"] = .unsigned(.max) }, "out-of-range"),
+            ("updated 2^53", edited { $0["updated"] = .unsigned(1 << 53) }, "out-of-range"),
+            ("updated 2^64 - 1", edited { $0["updated"] = .unsigned(.max) }, "out-of-range"),
+            ("version as text is a wrong type before a range", edited { $0["version"] = .text("9007199254740992") }, "wrong-type"),
             ("an unknown audience", edited { $0["audience"] = .text("friends") }, "invalid-value"),
             ("an empty field value", editedFields { $0["headline"] = .text("") }, "invalid-value"),
             ("a name of 129 bytes", editedFields { $0["name"] = .text(String(repeating: "n", count: 129)) }, "field-too-long"),

@@ -21,6 +21,17 @@ public struct TransportLimits: Sendable, Equatable {
     public var maximumMessageLifetime: Duration = .seconds(30 * 24 * 3600)
     /// How far in the future a sent_at may be before the message is refused (clock skew).
     public var maximumClockSkew: Duration = .seconds(300)
+    /// Messages one peer may send per second on a session, after a burst of `messageBurst`.
+    /// Beyond it the node reads from that peer more slowly; nothing is refused.
+    public var messageRate: Int = 200
+    public var messageBurst: Int = 400
+    /// Deliveries from one session being processed at once (stored, then acked); while this
+    /// many are in flight the node stops reading from that peer.
+    public var maximumDeliveriesInFlight: Int = 8
+    /// Requests of ours waiting for a reply on one session.
+    public var maximumPendingRequests: Int = 256
+    /// A peer that reads none of our writes for this long is closed (reading from it stops at once).
+    public var writeStallTimeout: Duration = .seconds(30)
 
     public init() {}
 

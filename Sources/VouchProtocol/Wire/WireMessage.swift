@@ -90,7 +90,8 @@ public struct WireMessage: Sendable, Equatable {
         if case .bytes(let raw)? = entries["id"] { messageID = try? MessageID(bytes: raw) }
         do {
             var fields = try CBORFields(value, context: "message")
-            let version = try fields.unsigned("version")
+            // Any version number is read, so that one this node does not speak is named as such.
+            let version = try fields.unsigned("version", in: 0...UInt64.max)
             guard version == Self.protocolVersion else {
                 throw DecodingFailure(code: .unsupportedVersion,
                                       message: "protocol version \(version) is not spoken here (this node speaks \(Self.protocolVersion))",

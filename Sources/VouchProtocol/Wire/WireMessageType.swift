@@ -1,4 +1,8 @@
-/// Message types of protocol version 1 (Protocol/transport.md §Messages).
+/// Message types of protocol version 1 (Protocol/transport.md §5).
+///
+/// A closed set on purpose: every switch over it (the body decoder, the session's routing, the
+/// node's effects) is exhaustive and has no `default:`, so adding a type makes the compiler name
+/// every place that must learn about it.
 public enum WireMessageType: String, Sendable, CaseIterable {
     /// A liveness and latency probe; answered by `pong`. Body: empty map.
     case ping
@@ -12,6 +16,25 @@ public enum WireMessageType: String, Sendable, CaseIterable {
     /// A signed profile card shared with the recipient. Body: {document: bytes}. Answered by `ack`.
     case card
 
+    /// How a session treats a message of this type (Protocol/transport.md §5).
+    public enum Kind: Sendable, Equatable {
+        /// Answered at once by the session itself (`ping` → `pong`); never stored.
+        case request
+        /// Names the message it answers in `reply_to`; completes a waiting request and is never answered.
+        case reply
+        /// Travels through the sender's outbox, is processed at most once by the receiver's node, and
+        /// is answered by `ack` once its effect is committed (or by `error`).
+        case delivery
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .ping: .request
+        case .pong, .error, .ack: .reply
+        case .card: .delivery
+        }
+    }
+
     /// Types a node must answer with `ack` (or `error`): the ones that travel through the outbox.
-    public var isDelivery: Bool { self == .card }
+    public var isDelivery: Bool { kind == .delivery }
 }

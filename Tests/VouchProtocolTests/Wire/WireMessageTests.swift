@@ -40,7 +40,7 @@ struct WireMessageTests {
         message(body: .map(["document": .bytes([1, 2, 3])])),
         message(body: .array([.unsigned(1), .text("x"), .bool(false)])),
         message(body: .unsigned(0)),
-        WireMessage(id: wireMessageID(0), rawType: "some-future-type", replyTo: nil, sentAt: 0, expiresAt: .max,
+        WireMessage(id: wireMessageID(0), rawType: "some-future-type", replyTo: nil, sentAt: 0, expiresAt: ProtocolInteger.maximum,
                     recipient: recipient.rawRepresentation, body: .text("")),
     ])
     func roundTrip(message: WireMessage) throws {
@@ -81,6 +81,8 @@ struct WireMessageTests {
         ("reply_to", .bytes([1, 2, 3]), true),
         ("sent_at", .text("1000"), true),
         ("sent_at", .bool(true), true),
+        ("sent_at", .unsigned(1 << 53), true),
+        ("expires_at", .unsigned(.max), true),
         ("expires_at", .bytes([7]), true),
         ("to", .bytes([UInt8](repeating: 2, count: 31)), true),
         ("to", .bytes([UInt8](repeating: 2, count: 33)), true),
@@ -92,7 +94,7 @@ struct WireMessageTests {
         Self.expectFailure(CBORValue.map(map).encoded, .malformed, messageID: idReadable ? Self.id : nil, "\(field) = \(value)")
     }
 
-    @Test("only version 1 is spoken", arguments: [0, 2, 255] as [UInt64])
+    @Test("only version 1 is spoken", arguments: [0, 2, 255, UInt64(1) << 53, .max] as [UInt64])
     func unsupportedVersion(version: UInt64) {
         var map = Self.fields
         map["version"] = .unsigned(version)

@@ -1,0 +1,83 @@
+// What the running node says about itself: `status` and `address`.
+
+/// `status`: the node's identity, listen address, uptime, sessions and queue.
+public struct StatusRequest: AdminMethod {
+    public typealias Response = StatusResponse
+    public static let name = "status"
+
+    public init() {}
+}
+
+public struct StatusResponse: Codable, Sendable, Equatable {
+    public var id: String
+    public var shortID: String
+    /// The address the peer listener is bound to, as configured (`host:port`).
+    public var listen: String
+    /// The address to give people (`NODE-ID@host:port`); nil when the node has none (its host
+    /// name is not a valid endpoint host and config.json advertises nothing).
+    public var address: String?
+    public var uptimeSeconds: Int64
+    public var sessions: [SessionInfo]
+    public var sessionCount: Int
+    /// Messages in the outbox, not yet acknowledged by their peer.
+    public var queuedMessages: Int
+
+    public init(id: String, shortID: String, listen: String, address: String?, uptimeSeconds: Int64,
+                sessions: [SessionInfo], queuedMessages: Int) {
+        self.id = id
+        self.shortID = shortID
+        self.listen = listen
+        self.address = address
+        self.uptimeSeconds = uptimeSeconds
+        self.sessions = sessions
+        self.sessionCount = sessions.count
+        self.queuedMessages = queuedMessages
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, listen, address, sessions
+        case shortID = "short_id", uptimeSeconds = "uptime_seconds", sessionCount = "session_count"
+        case queuedMessages = "queued_messages"
+    }
+
+    /// One authenticated session with a peer.
+    public struct SessionInfo: Codable, Sendable, Equatable {
+        public var peer: String
+        public var shortID: String
+        /// `inbound` (the peer dialed) or `outbound` (this node dialed).
+        public var direction: String
+        /// The other end of the TCP connection (`host:port`): for an outbound session the
+        /// endpoint this node dialed, for an inbound one the peer's source address.
+        public var remote: String
+        public var tlsVersion: String
+        public var cipher: String
+
+        public init(peer: String, shortID: String, direction: String, remote: String, tlsVersion: String, cipher: String) {
+            self.peer = peer
+            self.shortID = shortID
+            self.direction = direction
+            self.remote = remote
+            self.tlsVersion = tlsVersion
+            self.cipher = cipher
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case peer, direction, remote, cipher
+            case shortID = "short_id", tlsVersion = "tls_version"
+        }
+    }
+}
+
+/// `address`: the string to give people, `NODE-ID@host:port`.
+public struct AddressRequest: AdminMethod {
+    public typealias Response = AddressResponse
+    public static let name = "address"
+
+    public init() {}
+}
+
+public struct AddressResponse: Codable, Sendable, Equatable {
+    public var address: String
+
+    public init(address: String) { self.address = address }
+}

@@ -1,0 +1,87 @@
+/// A message's body, read and checked for its type (Protocol/transport.md §5): the one place that
+/// knows each type's body shape. The session decodes every accepted message through it before
+/// anything else looks at the body, so no later step sees an unchecked body.
+public enum MessageBody: Sendable, Equatable {
+    case ping
+    case pong
+    case ack
+    case error(WireErrorBody)
+    case delivery(Delivery)
+
+    /// Reads `body` as the body of a `type` message; `invalid-body` when it is not that shape.
+    public init(type: WireMessageType, body: CBORValue) throws(ProtocolError) {
+        do {
+            switch type {
+            case .ping: try Self.requireEmpty(body, type); self = .ping
+            case .pong: try Self.requireEmpty(body, type); self = .pong
+            case .ack: try Self.requireEmpty(body, type); self = .ack
+            case .error: self = .error(try WireErrorBody(body))
+            case .card: self = .delivery(.card(try CardBody(body)))
+            }
+        } catch let error as ProtocolError {
+            throw error
+        } catch {
+            throw ProtocolError(.malformed, "\(type.rawValue) body: \(error)")
+        }
+    }
+
+    public var type: WireMessageType {
+        switch self {
+        case .ping: .ping
+        case .pong: .pong
+        case .ack: .ack
+        case .error: .error
+        case .delivery(let delivery): delivery.type
+        }
+    }
+
+    /// The body as it goes on the wire.
+    public var value: CBORValue {
+        switch self {
+        case .ping, .pong, .ack: .map([:])
+        case .error(let body): body.value
+        case .delivery(let delivery): delivery.value
+        }
+    }
+
+    /// Bodies of `ping`, `pong` and `ack` are the empty map: anything else is refused, so a
+    /// later version that gives them content cannot be misread by this one.
+    private static func requireEmpty(_ body: CBORValue, _ type: WireMessageType) throws(ProtocolError) {
+        guard case .map(let entries) = body, entries.isEmpty else {
+            throw ProtocolError(.invalidValue, "the body of \(type.rawValue) must be an empty map")
+        }
+    }
+}
+
+/// The body of a message that travels through the outbox and is acked (`WireMessageType.Kind.delivery`).
+public enum Delivery: Sendable, Equatable {
+    case card(CardBody)
+
+    public var type: WireMessageType {
+        switch self {
+        case .card: .card
+        }
+    }
+
+    public var value: CBORValue {
+        switch self {
+        case .card(let body): body.value
+        }
+    }
+}
+
+/// The body of a `card`: `{document: bytes}`, a signed `vouch.profile` document of either
+/// audience, signed by anyone (a card may be passed on; its signature, not its sender, says whose it is).
+public struct CardBody: Sendable, Equatable {
+    public var document: [UInt8]
+
+    public init(document: [UInt8]) { self.document = document }
+
+    public init(_ value: CBORValue) throws {
+        var fields = try CBORFields(value, context: "card")
+        document = try fields.bytes("document")
+        try fields.finish()
+    }
+
+    public var value: CBORValue { .map(["document": .bytes(document)]) }
+}
