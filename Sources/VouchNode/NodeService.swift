@@ -43,6 +43,7 @@ public struct NodeService: Service {
                     })
                 }
                 group.addTask { await OutboxWorker(runtime: runtime).run() }
+                group.addTask { await HeapTrimmer().run() }
                 group.addTask { try await gracefulShutdown() }
                 // The first task to end (shutdown requested, or the admin server failing to start) ends the node.
                 defer { group.cancelAll() }
