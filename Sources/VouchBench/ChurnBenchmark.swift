@@ -20,6 +20,9 @@ import VouchTLS
 /// after 4,096 concurrent sessions" case). After each batch the program waits until
 /// `vouch status --json` reports no session, waits one more second, and reads VmRSS.
 ///
+/// `--malloc-trim` (a diagnostic; needs gdb) then makes the daemon call glibc's `malloc_trim(0)`
+/// and reads VmRSS again: what that gives back was free memory the allocator held, not a leak.
+///
 /// Verdict: VmRSS at the end (5 s after the last batch) within 10 % of the baseline. Per-batch
 /// growth tells a leak (steady growth, KiB per session) from a one-time rise (allocator arenas
 /// and caches warming up, then flat).
@@ -34,7 +37,7 @@ enum ChurnBenchmark {
     static let tolerance = 0.10
 
     static func run(_ arguments: [String]) throws -> Int32 {
-        var count = 10_000, batch = 1_000, parallel = 16, together = false
+        var count = 10_000, batch = 1_000, parallel = 16, together = false, trimProbe = false
         var environment: [String: String] = [:]
         var rest: [String] = []
         var iterator = arguments.makeIterator()
@@ -51,6 +54,8 @@ enum ChurnBenchmark {
                 }
             case "--together":
                 together = true
+            case "--malloc-trim":
+                trimProbe = true
             case "--env":
                 // For experiments on the daemon's allocator: --env MALLOC_ARENA_MAX=2
                 guard let value = iterator.next(), let equals = value.firstIndex(of: "=") else {
@@ -119,6 +124,15 @@ enum ChurnBenchmark {
         print("baseline \(mib(baseline)); after \(count) sessions and 5 s: \(mib(final)) (\(String(format: "%+.1f", change * 100)) %); peak (VmHWM) \(mib(peak))")
         print("growth after the first batch: \(String(format: "%+.2f", slope)) KiB per session (a leak shows as a steady positive figure)")
         print("\(count) sessions in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(count) / seconds)) /s); daemon CPU \(String(format: "%.2f", cpu * 1000 / Double(count))) ms per session")
+        if trimProbe {
+            // Tells memory the allocator holds free from memory still in use: malloc_trim(0) gives
+            // every whole free page of every arena back to the system.
+            let gdb = try findOnPath("gdb").map { $0 } ?? { throw BenchFailure("--malloc-trim needs gdb") }()
+            let call = try ChildProcess.run(gdb, ["-p", String(daemon.pid), "-batch", "-ex", "call (int) malloc_trim(0)"])
+            Thread.sleep(forTimeInterval: 1)
+            let trimmed = try daemon.memoryKiB()
+            print("after malloc_trim(0) in the daemon (gdb, exit \(call.status)): \(mib(trimmed)) (\(String(format: "%+.1f", Double(trimmed - baseline) / Double(baseline) * 100)) % vs baseline)")
+        }
         print("")
         print("goal: VmRSS back within \(Int(tolerance * 100)) % of the baseline: \(abs(change) <= tolerance ? "met" : "NOT met")")
         return 0
