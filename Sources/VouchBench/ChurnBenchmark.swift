@@ -23,7 +23,8 @@ import VouchTLS
 /// `--malloc-trim` (a diagnostic; needs gdb) then makes the daemon call glibc's `malloc_trim(0)`
 /// and reads VmRSS again: what that gives back was free memory the allocator held, not a leak.
 ///
-/// Verdict: VmRSS at the end (5 s after the last batch) within 10 % of the baseline. Per-batch
+/// Verdict: VmRSS at the end (`--settle` seconds after the last batch, default 5; the node's
+/// `HeapTrimmer` looks every 30 s) within 10 % of the baseline. Per-batch
 /// growth tells a leak (steady growth, KiB per session) from a one-time rise (allocator arenas
 /// and caches warming up, then flat).
 enum ChurnBenchmark {
@@ -37,19 +38,20 @@ enum ChurnBenchmark {
     static let tolerance = 0.10
 
     static func run(_ arguments: [String]) throws -> Int32 {
-        var count = 10_000, batch = 1_000, parallel = 16, together = false, trimProbe = false
+        var count = 10_000, batch = 1_000, parallel = 16, settle = 5, together = false, trimProbe = false
         var environment: [String: String] = [:]
         var rest: [String] = []
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
             switch argument {
-            case "--count", "--batch", "--parallel":
+            case "--count", "--batch", "--parallel", "--settle":
                 guard let value = iterator.next(), let number = Int(value), number > 0 else {
                     throw BenchOptions.UsageError(description: "\(argument) needs a positive whole number")
                 }
                 switch argument {
                 case "--count": count = number
                 case "--batch": batch = number
+                case "--settle": settle = number
                 default: parallel = number
                 }
             case "--together":
@@ -86,6 +88,7 @@ enum ChurnBenchmark {
         print("config.json: \(daemon.configLine)")
         Thread.sleep(forTimeInterval: 2)
         let baseline = try daemon.memoryKiB()
+        let baselineParts = (anon: try daemon.memoryKiB("RssAnon"), file: try daemon.memoryKiB("RssFile"))
         print("")
         print("  sessions        VmRSS   vs baseline   KiB/session in batch    s")
         print("\(pad("0", 10))   \(pad(mib(baseline), 10))")
@@ -114,14 +117,16 @@ enum ChurnBenchmark {
             previous = rss
         }
         let seconds = monotonicSeconds() - start, cpu = try daemon.cpuSeconds() - cpuStart
-        Thread.sleep(forTimeInterval: 5)
+        Thread.sleep(forTimeInterval: Double(settle))
         try daemon.checkRunning()
         let final = try daemon.memoryKiB(), peak = try daemon.memoryKiB("VmHWM")
+        let finalParts = (anon: try daemon.memoryKiB("RssAnon"), file: try daemon.memoryKiB("RssFile"))
         let change = Double(final - baseline) / Double(baseline)
         let afterFirst = readings.first ?? final
         let slope = readings.count > 1 ? Double(final - afterFirst) / Double(count - min(batch, count)) : 0
         print("")
-        print("baseline \(mib(baseline)); after \(count) sessions and 5 s: \(mib(final)) (\(String(format: "%+.1f", change * 100)) %); peak (VmHWM) \(mib(peak))")
+        print("baseline \(mib(baseline)); after \(count) sessions and \(settle) s: \(mib(final)) (\(String(format: "%+.1f", change * 100)) %); peak (VmHWM) \(mib(peak))")
+        print("of which anonymous (heap, stacks) \(mib(baselineParts.anon)) → \(mib(finalParts.anon)), file-backed (code and data of the binary and libraries paged in) \(mib(baselineParts.file)) → \(mib(finalParts.file))")
         print("growth after the first batch: \(String(format: "%+.2f", slope)) KiB per session (a leak shows as a steady positive figure)")
         print("\(count) sessions in \(String(format: "%.1f", seconds)) s (\(String(format: "%.0f", Double(count) / seconds)) /s); daemon CPU \(String(format: "%.2f", cpu * 1000 / Double(count))) ms per session")
         if trimProbe {
