@@ -16,12 +16,14 @@ let package = Package(
         .executable(name: "vouch", targets: ["vouch"]),
         .executable(name: "vouch-bench", targets: ["VouchBench"]),
     ],
+    // Exact versions: Package.resolved stays out of git here (the package copies on the build
+    // machines are not GitHub's commits), so the manifest itself pins what two fresh clones build.
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // The system OpenSSL 3 (Debian libssl-dev), with C shims for the macros Swift cannot import.

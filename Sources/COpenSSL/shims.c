@@ -5,6 +5,7 @@
 long vouch_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
 long vouch_BIO_set_mem_eof_return(BIO *bio, long value) { return BIO_set_mem_eof_return(bio, value); }
 void vouch_OPENSSL_free(void *pointer) { OPENSSL_free(pointer); }
+void vouch_OPENSSL_clear_free(void *pointer, size_t length) { OPENSSL_clear_free(pointer, length); }
 
 int vouch_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
     return (int)SSL_CTX_set_min_proto_version(ctx, version);
@@ -21,6 +22,10 @@ int vouch_SSL_CTX_set1_client_sigalgs_list(SSL_CTX *ctx, const char *list) {
 int vouch_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list) {
     return (int)SSL_CTX_set1_groups_list(ctx, list);
 }
+const char *vouch_SSL_negotiated_group_name(SSL *ssl) {
+    int nid = SSL_get_negotiated_group(ssl);
+    return nid == 0 ? NULL : SSL_group_to_name(ssl, nid);
+}
 long vouch_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 long vouch_SSL_CTX_clear_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_clear_mode(ctx, mode); }
 long vouch_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) {
@@ -33,7 +38,8 @@ uint64_t vouch_SSL_OP_NO_RENEGOTIATION(void) { return (uint64_t)SSL_OP_NO_RENEGO
 
 BIO *vouch_write_private_key_pem(EVP_PKEY *pkey, const unsigned char *pass, size_t pass_len,
                                  int has_pass, int iterations) {
-    BIO *bio = BIO_new(BIO_s_mem());
+    /* A secure-memory BIO: its buffer is cleansed when freed (it may hold the key unencrypted). */
+    BIO *bio = BIO_new(BIO_s_secmem());
     if (bio == NULL) return NULL;
     PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(pkey);
     if (p8 == NULL) { BIO_free(bio); return NULL; }

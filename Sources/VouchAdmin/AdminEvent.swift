@@ -17,7 +17,7 @@ public struct AdminEvent: Sendable, Hashable {
     }
 
     /// The last event a too-slow follower gets before the server disconnects it.
-    public static let droppedType = "events.dropped"
+    public static let droppedType = NodeEventType.eventsDropped.rawValue
 
     /// Milliseconds are enough to order what a person reads and keep the text short; UTC so logs
     /// from different machines compare.

@@ -4,10 +4,10 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import VouchCrypto
-import VouchNode
+@_spi(Benchmarks) import VouchNode
 import VouchProtocol
 import VouchStore
-import VouchTLS
+@_spi(Benchmarks) import VouchTLS
 
 /// `vouch-bench handshakes`: full TLS 1.3 handshakes per second with Ed25519 certificates both
 /// ways, a Vouch node against `openssl s_server`, with `openssl s_time -new` as the client of both.
@@ -29,9 +29,10 @@ import VouchTLS
 /// The ALPN problem, and the choice made. A node requires ALPN `vouch/1` and refuses a
 /// ClientHello without it (`no_application_protocol`); `s_time` cannot send ALPN. Rather than
 /// writing our own client (which would then be half of what is measured), the node here is
-/// built with `TLSConfiguration.toleratingMissingALPNForBenchmarks`, a `package`-level
-/// constructor (not public; no node or CLI path uses it) whose only difference is that, as a
-/// server, it accepts a ClientHello with no ALPN extension at all. Everything else (TLS 1.3
+/// built with `TLSConfiguration.toleratingMissingALPNForBenchmarks`, a constructor behind
+/// `@_spi(Benchmarks)` whose only difference is that, as a server, it accepts a ClientHello with
+/// no ALPN extension at all; a node refuses such a context unless it is started through
+/// `NodeRuntime.bindListenerForBenchmarks` (SPI too), as here. Everything else (TLS 1.3
 /// only, Ed25519 only, client certificate required, the verify callback and key policy, no
 /// tickets or session cache) is the node's own. The benchmark's output says so.
 ///
@@ -153,7 +154,7 @@ enum HandshakeBenchmark {
         print("        node = real listener + VouchTLSHandler + frame codec + PeerSessionHandler (sessions registered,")
         print("        database updated), \(System.coreCount) event loop threads, logs formatted at '\(logLevel)' and dropped; cipher \(cipherSeen).")
         print("ALPN:   s_time cannot offer ALPN, so the node uses TLSConfiguration.toleratingMissingALPNForBenchmarks")
-        print("        (package-level, benchmark only): it accepts a ClientHello without ALPN; everything else is the node's.")
+        print("        (@_spi(Benchmarks), taken only by bindListenerForBenchmarks): it accepts a ClientHello without ALPN; everything else is the node's.")
         print("note:   client and server share the machine's cores (and any other load); compare within one run only. s_server")
         print("        serves one connection at a time in one thread, the node overlaps connections on its event loops, so with a")
         print("        sequential client the rates reflect latency as much as CPU; the CPU per handshake is the steadier comparison")
@@ -190,7 +191,7 @@ enum HandshakeBenchmark {
                                   group: group, logger: logger) { type, _ in
             if type == "session.opened" { opened.count.add(1, ordering: .relaxed) }
         }
-        let listener = try await runtime.bindListener()
+        let listener = try await runtime.bindListenerForBenchmarks()
         let measured: (connections: Int, seconds: Double)
         let cpuBefore = processCPUSeconds()
         do {

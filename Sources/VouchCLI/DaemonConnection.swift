@@ -15,8 +15,14 @@ enum DaemonConnection {
     /// (77), not "no node here": it is someone else's node.
     static func connect(_ home: NodeHome) async throws -> AdminClient {
         guard try home.contains(home.keyFile) else {
-            throw StoreError(.notInitialized, "no Vouch node at \(home.path): run `vouch init` (or pass --home)")
+            throw StoreError(.notInitialized, "no Vouch node at \(home.path): run `\(CommandHint.vouch("init", home: home))` (or pass --home)")
         }
-        return try await AdminClient.connect(socketPath: home.adminSocket.path, cookiePath: home.adminCookie.path)
+        do {
+            return try await AdminClient.connect(socketPath: home.adminSocket.path, cookiePath: home.adminCookie.path)
+        } catch let error as AdminError where error.reason == .daemonNotRunning {
+            // The hint names this home, so that following it starts the node the user meant.
+            throw AdminError(.daemonNotRunning, error.message.replacingOccurrences(
+                of: "start it with `vouch run`", with: "start it with `\(CommandHint.vouch("run", home: home))`"))
+        }
     }
 }

@@ -8,7 +8,8 @@ struct EventsCommand: AsyncParsableCommand {
         abstract: "Stream what the node does, one event per line.",
         discussion: """
             Prints events as they happen (session.opened, session.closed, card.received, \
-            outbox.queued, outbox.delivered, outbox.expired, outbox.failed) until interrupted. \
+            outbox.queued, outbox.delivered, outbox.expired, outbox.failed) until interrupted; \
+            a --type that names no event is refused. \
             With --json each line is a JSON object {"type", "time", "data"}.
             """
     )
@@ -20,6 +21,13 @@ struct EventsCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Only events of this type; repeat for several.", valueName: "type"))
     var type: [String] = []
+
+    func validate() throws {
+        let known = Set(NodeEventType.allCases.map(\.rawValue))
+        if let unknown = type.first(where: { !known.contains($0) }) {
+            throw ValidationError("--type: no event is called \"\(unknown)\" (known: \(NodeEventType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+    }
 
     func run() async throws {
         let output = global.output

@@ -30,7 +30,8 @@ struct InitCommand: ParsableCommand {
         try reporting(output) {
             let home = global.nodeHome
             let keyFile = IdentityKeyFile(home: home)
-            let secret = try passphrase.passphrase()
+            var secret = try passphrase.passphrase()
+            defer { secret?.cleanse() }
             var config = NodeConfig.default
             if let listen { config.listen = try Endpoint(parsing: listen) }
 
@@ -69,7 +70,7 @@ struct InitCommand: ParsableCommand {
                     Created a Vouch node in \(home.path)
                     Node ID: \(output.bold(id.description))
                     Key: \(keyFile.url.path)\(secret == nil ? " (not encrypted)" : " (encrypted)")
-                    Next: vouch profile set --name "Your Name" --headline "What you do"
+                    Next: \(CommandHint.vouch(#"profile set --name "Your Name" --headline "What you do""#, home: home))
                     """,
                 json: ["home": home.path, "id": id.description, "short_id": id.shortForm,
                        "key_file": keyFile.url.path, "encrypted": secret != nil])

@@ -17,14 +17,14 @@ struct NodeContext {
             if try home.contains(home.databaseFile) {
                 throw StoreError(.keyMismatch, "\(home.path) has a database but no identity.key: restore the key file from a backup")
             }
-            throw StoreError(.notInitialized, "no Vouch node at \(home.path): run `vouch init` (or pass --home)")
+            throw StoreError(.notInitialized, "no Vouch node at \(home.path): run `\(CommandHint.vouch("init", home: home))` (or pass --home)")
         }
         guard try home.contains(home.databaseFile) else {
-            throw StoreError(.incomplete, "\(home.path) has a key but no database: run `vouch init` again to finish setting it up")
+            throw StoreError(.incomplete, "\(home.path) has a key but no database: run `\(CommandHint.vouch("init", home: home))` again to finish setting it up")
         }
         let database = try NodeDatabase(home: home, access: access)
         guard let id = try database.identity() else {
-            throw StoreError(.incomplete, "\(home.path) was not fully set up: run `vouch init` again to finish")
+            throw StoreError(.incomplete, "\(home.path) was not fully set up: run `\(CommandHint.vouch("init", home: home))` again to finish")
         }
         return NodeContext(home: home, database: database, id: id)
     }
@@ -34,7 +34,9 @@ struct NodeContext {
         let keyFile = IdentityKeyFile(home: home)
         let key: Ed25519PrivateKey
         do {
-            key = try keyFile.load(passphrase: try passphrase.passphrase())
+            var secret = try passphrase.passphrase()
+            defer { secret?.cleanse() }
+            key = try keyFile.load(passphrase: secret)
         } catch let error as CryptoError where error.code == .passphraseRequired {
             throw CryptoError(.passphraseRequired,
                               "\(keyFile.url.path) is encrypted: give its passphrase with --passphrase-file, --passphrase-stdin or $\(PassphraseOptions.environmentVariable)")

@@ -23,17 +23,22 @@ struct PassphraseOptions: ParsableArguments {
     }
 
     /// The passphrase from the file, stdin, or $VOUCH_PASSPHRASE (in that order), or nil.
+    /// The passphrase's bytes; the caller cleanses them after use (`cleanse()`), as this does
+    /// with the copies it read them from.
     func passphrase() throws -> [UInt8]? {
-        let raw: [UInt8]
+        var raw: [UInt8]
         let source: String
         if let passphraseFile {
-            guard let data = FileManager.default.contents(atPath: passphraseFile) else {
+            guard var data = FileManager.default.contents(atPath: passphraseFile) else {
                 throw CLIError(.notFound, code: "not-found", "cannot read the passphrase file \(passphraseFile)")
             }
             raw = Array(data)
+            data.resetBytes(in: data.indices)
             source = passphraseFile
         } else if passphraseStdin {
-            raw = Array(FileHandle.standardInput.readDataToEndOfFile())
+            var data = FileHandle.standardInput.readDataToEndOfFile()
+            raw = Array(data)
+            data.resetBytes(in: data.indices)
             source = "standard input"
         } else if let env = ProcessInfo.processInfo.environment[Self.environmentVariable] {
             raw = Array(env.utf8)
@@ -41,6 +46,7 @@ struct PassphraseOptions: ParsableArguments {
         } else {
             return nil
         }
+        defer { raw.cleanse() }
         // The first line: `echo secret > file` and a typed line both end with a newline.
         var line = Array(raw.prefix { $0 != 0x0A })
         if line.last == 0x0D { line.removeLast() }

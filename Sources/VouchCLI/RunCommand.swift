@@ -49,7 +49,8 @@ struct RunCommand: AsyncParsableCommand {
         let output = global.output
         try await reporting(output) {
             guard let level = Logger.Level(rawValue: logLevel) else {
-                throw CLIError(.usage, code: "usage", "--log-level: \"\(logLevel)\" is not a log level")
+                let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw CLIError(.usage, code: "usage", "--log-level: \"\(logLevel)\" is not a log level (one of \(levels))")
             }
             LoggingSystem.bootstrap { label in
                 var handler = NodeLogHandler(label: label)
@@ -73,6 +74,9 @@ struct RunCommand: AsyncParsableCommand {
             let runtime = NodeRuntime(identityKey: key, tls: tls, database: node.database, config: config, limits: config.limits,
                                       group: group, logger: logger) { type, data in
                 events.publish(type: type, data: .object(data))
+            }
+            if let address = try? runtime.shareableAddress(), let warning = EndpointReach(address.endpoint).warning {
+                logger.notice("the address to share, \(address.endpoint), may not reach this node: \(warning); set `advertise` in config.json if others should reach it")
             }
             let json = global.json
             let service = NodeService(runtime: runtime, events: events, home: node.home) { bound in

@@ -37,7 +37,14 @@ struct VerifyCommand: ParsableCommand {
             guard bytes.count < DocumentArmor.maximumInputSize else {
                 throw ProtocolError(.tooLarge, "\(file == "-" ? "the input" : file) is larger than any Vouch document can be (\(DocumentArmor.maximumInputSize - 1) bytes)")
             }
-            let envelope = try SignedEnvelope(verifying: try DocumentArmor.envelopeBytes(from: bytes))
+            let name = file == "-" ? "the input" : file
+            let envelope: SignedEnvelope
+            do {
+                envelope = try SignedEnvelope(verifying: try DocumentArmor.envelopeBytes(from: bytes))
+            } catch let error as ProtocolError {
+                guard let kind = InputKind.notADocument(bytes) else { throw error }
+                throw ProtocolError(error.code, "\(name) is not a Vouch document: \(kind) (\(error.message))")
+            }
             let type = try envelope.documentType()
             var json: [String: Any] = ["valid": true, "type": envelope.type, "format": envelope.formatVersion,
                                        "signer": envelope.signer.description, "signer_short": envelope.signer.shortForm]

@@ -20,7 +20,7 @@ public struct VouchCommand: AsyncParsableCommand {
         version: VouchVersion.string,
         subcommands: [
             InitCommand.self, IdCommand.self, ProfileCommand.self, VerifyCommand.self,
-            RunCommand.self, StatusCommand.self, AddressCommand.self, PingCommand.self,
+            RunCommand.self, StopCommand.self, StatusCommand.self, AddressCommand.self, PingCommand.self,
             CardCommand.self, OutboxCommand.self, EventsCommand.self,
         ]
     )
@@ -31,8 +31,14 @@ public struct VouchCommand: AsyncParsableCommand {
     /// (or a JSON object with --json); usage errors get the parser's message with status 64.
     public static func run(arguments: [String]) async -> Int32 {
         let json = arguments.contains("--json")
+        let normalized: [String]
         do {
-            var command = try parseAsRoot(arguments)
+            normalized = try CommandLineArguments.normalize(arguments, root: Self.self)
+        } catch {
+            return usageError(error.message, json: json)
+        }
+        do {
+            var command = try parseAsRoot(normalized)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -47,14 +53,20 @@ public struct VouchCommand: AsyncParsableCommand {
                 print(fullMessage(for: error))
                 return 0
             }
-            if json {
-                Output.writeLine(Output.jsonLine(["error": ["code": "usage", "message": message(for: error),
-                                                           "exit_status": Int(ExitStatus.usage.rawValue)]]), to: .standardError)
-            } else {
-                Output.writeLine(fullMessage(for: error), to: .standardError)
-            }
-            return ExitStatus.usage.rawValue
+            return usageError(json ? message(for: error) : fullMessage(for: error), json: json)
         }
+    }
+
+    /// Reports a command line that is wrong (status 64), one line with --json.
+    static func usageError(_ message: String, json: Bool) -> Int32 {
+        if json {
+            Output.writeLine(Output.jsonLine(["error": ["code": "usage", "message": message,
+                                                       "exit_status": Int(ExitStatus.usage.rawValue)]]), to: .standardError)
+        } else {
+            Output.writeLine(message.hasPrefix("Error:") || message.hasPrefix("Usage:") ? message : "vouch: error: \(message)",
+                             to: .standardError)
+        }
+        return ExitStatus.usage.rawValue
     }
 }
 

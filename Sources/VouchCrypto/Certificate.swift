@@ -7,8 +7,16 @@ public struct SelfSignedCertificate: Sendable {
     public let der: [UInt8]
 
     /// Makes a certificate for `key` with subject and issuer CN = `commonName`, serial from
-    /// 16 random bytes, valid from one hour ago (clock skew) for `validityDays`.
+    /// 16 random bytes, valid from one hour ago (clock skew) for `validityDays` from now.
     public init(key: Ed25519PrivateKey, commonName: String, validityDays: Int = 36500) throws {
+        try self.init(key: key, commonName: commonName,
+                      notBeforeSecondsFromNow: -3600, notAfterSecondsFromNow: validityDays * 86_400)
+    }
+
+    /// Makes a certificate whose validity period is chosen freely, relative to now (negative:
+    /// in the past). Tests use it to show that peers ignore the validity period
+    /// (Protocol/transport.md §2.1): an expired certificate, or one not valid yet.
+    package init(key: Ed25519PrivateKey, commonName: String, notBeforeSecondsFromNow: Int, notAfterSecondsFromNow: Int) throws {
         OpenSSLErrorQueue.clear()
         guard let x509 = X509_new() else { throw OpenSSLErrorQueue.failure("X509_new") }
         defer { X509_free(x509) }
@@ -23,8 +31,8 @@ public struct SelfSignedCertificate: Sendable {
         guard BN_to_ASN1_INTEGER(serial, X509_get_serialNumber(x509)) != nil else {
             throw OpenSSLErrorQueue.failure("setting the serial number")
         }
-        guard X509_gmtime_adj(X509_getm_notBefore(x509), -3600) != nil,
-              X509_time_adj_ex(X509_getm_notAfter(x509), Int32(validityDays), 0, nil) != nil else {
+        guard X509_gmtime_adj(X509_getm_notBefore(x509), notBeforeSecondsFromNow) != nil,
+              X509_gmtime_adj(X509_getm_notAfter(x509), notAfterSecondsFromNow) != nil else {
             throw OpenSSLErrorQueue.failure("setting the validity")
         }
         guard let name = X509_NAME_new() else { throw OpenSSLErrorQueue.failure("X509_NAME_new") }

@@ -86,7 +86,8 @@ public struct Ed25519PrivateKey: Sendable {
 
     /// The key for a 32-byte RFC 8032 seed (test vectors and deterministic fixtures).
     public init(seed: some Collection<UInt8>) throws {
-        let raw = Array(seed)
+        var raw = Array(seed)
+        defer { raw.cleanse() }
         guard raw.count == Ed25519.privateKeyByteCount else {
             throw CryptoError(.invalidKey, "an Ed25519 seed is 32 bytes, got \(raw.count)")
         }

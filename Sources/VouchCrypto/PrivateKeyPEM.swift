@@ -8,7 +8,8 @@ internal import COpenSSL
 extension Ed25519PrivateKey {
     public static let pbkdf2Iterations = 600_000
 
-    /// The key as PKCS#8 PEM text; encrypted when `passphrase` is given.
+    /// The key as PKCS#8 PEM text; encrypted when `passphrase` is given. OpenSSL's buffer is
+    /// secure memory, cleansed when freed; the returned text is the caller's to keep safe.
     public func pkcs8PEM(passphrase: [UInt8]? = nil) throws -> String {
         OpenSSLErrorQueue.clear()
         let pass = passphrase ?? []
@@ -26,11 +27,13 @@ extension Ed25519PrivateKey {
     }
 
     /// Reads a key written by `pkcs8PEM` (or by `openssl genpkey -algorithm ed25519`).
+    /// The copies it makes of the key (the PEM bytes, the DER inside) are cleansed before it returns.
     public init(pkcs8PEM pem: some Collection<UInt8>, passphrase: [UInt8]?) throws {
-        let bytes = Array(pem)
-        let text = String(decoding: bytes, as: UTF8.self)
-        let encrypted = text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-        guard encrypted || text.contains("-----BEGIN PRIVATE KEY-----") else {
+        var bytes = Array(pem)
+        defer { bytes.cleanse() }
+        // Searched as bytes: a `String` copy of the key could not be cleansed.
+        let encrypted = Self.contains(bytes, "-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        guard encrypted || Self.contains(bytes, "-----BEGIN PRIVATE KEY-----") else {
             throw CryptoError(.keyFileCorrupt, "not a PEM private key (no BEGIN PRIVATE KEY line)")
         }
         if encrypted && passphrase == nil {
@@ -40,7 +43,8 @@ extension Ed25519PrivateKey {
         // one cause: the PEM or DER around the key is damaged (keyFileCorrupt), or decryption ran
         // and its result was not a key (wrongPassphrase). CBC has no MAC, so a damaged ciphertext
         // is indistinguishable from a wrong passphrase and is reported as one.
-        let der = try Self.pemBody(bytes, label: encrypted ? "ENCRYPTED PRIVATE KEY" : "PRIVATE KEY")
+        var der = try Self.pemBody(bytes, label: encrypted ? "ENCRYPTED PRIVATE KEY" : "PRIVATE KEY")
+        defer { der.cleanse() }
         let info = try encrypted ? Self.decryptPKCS8(der, passphrase: passphrase ?? []) : Self.parsePKCS8(der)
         defer { PKCS8_PRIV_KEY_INFO_free(info) }
         OpenSSLErrorQueue.clear()
@@ -70,8 +74,14 @@ extension Ed25519PrivateKey {
         guard PEM_bytes_read_bio(&data, &length, nil, label, bio, { _, _, _, _ in -1 }, nil) == 1, let data else {
             throw CryptoError(.keyFileCorrupt, "the key file's PEM cannot be read: \(OpenSSLErrorQueue.drain())")
         }
-        defer { vouch_OPENSSL_free(data) }
+        defer { vouch_OPENSSL_clear_free(data, length) }
         return Array(UnsafeBufferPointer(start: data, count: length))
+    }
+
+    private static func contains(_ bytes: [UInt8], _ marker: String) -> Bool {
+        let needle = Array(marker.utf8)
+        guard bytes.count >= needle.count else { return false }
+        return (0...(bytes.count - needle.count)).contains { start in bytes[start..<(start + needle.count)].elementsEqual(needle) }
     }
 
     /// An unencrypted PKCS#8 `PrivateKeyInfo`; the caller frees it.

@@ -36,7 +36,8 @@ public struct X25519PrivateKey: Sendable {
     }
 
     public init(rawRepresentation bytes: some Collection<UInt8>) throws {
-        let raw = Array(bytes)
+        var raw = Array(bytes)
+        defer { raw.cleanse() }
         guard raw.count == X25519.keyByteCount else {
             throw CryptoError(.invalidKey, "an X25519 private key is 32 bytes, got \(raw.count)")
         }
@@ -54,11 +55,13 @@ public struct X25519PrivateKey: Sendable {
         publicKey = try X25519PublicKey(rawRepresentation: key.rawPublicKey(length: X25519.keyByteCount))
     }
 
+    /// The private key's bytes; the caller cleanses them after use.
     public var rawRepresentation: [UInt8] {
         get throws { try key.rawPrivateKey(length: X25519.keyByteCount) }
     }
 
-    /// The shared secret with `peer`. Throws `weakKey` if the result is all zero.
+    /// The shared secret with `peer`. Throws `weakKey` if the result is all zero. The caller
+    /// cleanses it (`cleanse()`) once it has derived what it needs from it.
     public func sharedSecret(with peer: X25519PublicKey) throws -> [UInt8] {
         OpenSSLErrorQueue.clear()
         guard let peerKey = peer.rawRepresentation.withUnsafeBufferPointer({
@@ -75,6 +78,7 @@ public struct X25519PrivateKey: Sendable {
             throw OpenSSLErrorQueue.failure("X25519 derive setup")
         }
         guard EVP_PKEY_derive(ctx, &secret, &length) == 1, length == X25519.keyByteCount else {
+            secret.cleanse()
             // OpenSSL itself refuses an all-zero result (small-order peer key).
             throw CryptoError(.weakKey, "X25519 with this peer key gives no shared secret: \(OpenSSLErrorQueue.drain())")
         }

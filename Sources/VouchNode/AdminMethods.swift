@@ -14,6 +14,10 @@ extension NodeRuntime {
     public func adminRouter() -> AdminRouter {
         var router = AdminRouter()
         router.register(StatusRequest.self) { [self] _ in try status() }
+        router.register(StopRequest.self) { [self] _ in
+            stopSignal.request()
+            return StopResponse(pid: getpid())
+        }
         router.register(AddressRequest.self) { [self] _ in AddressResponse(address: try shareableAddress().description) }
         router.register(PingRequest.self) { [self] request in try await ping(request) }
         router.register(CardSendRequest.self) { [self] request in try cards.send(to: try Self.address(request.address)) }
@@ -43,7 +47,7 @@ extension NodeRuntime {
                                        remote: Self.remoteEndpoint(of: s), tlsVersion: s.tls.protocolVersion, cipher: s.tls.cipher)
         }
         return StatusResponse(id: identity.description, shortID: identity.shortForm, listen: config.listen.description,
-                              address: try? shareableAddress().description, uptimeSeconds: uptimeSeconds,
+                              address: try? shareableAddress().description, uptimeSeconds: uptimeSeconds, pid: getpid(),
                               sessions: sessions, queuedMessages: try database.outboxCount())
     }
 

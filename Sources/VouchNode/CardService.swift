@@ -15,7 +15,7 @@ struct CardService: Sendable {
     let database: NodeDatabase
     let outbox: Outbox
     let logger: Logger
-    let publish: @Sendable (String, [String: JSONValue]) -> Void
+    let publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void
 
     /// Throws `ProtocolError` for a card that must be refused (`invalid-body` on the wire).
     func receive(_ body: CardBody, in message: WireMessage, from peer: NodeID) async throws {
@@ -30,7 +30,7 @@ struct CardService: Sendable {
         let stored = result == .stored
         logger.info("card received", metadata: ["signer": .string(envelope.signer.shortForm), "version": .stringConvertible(profile.version),
                                                 "stored": .stringConvertible(stored)])
-        publish("card.received", ["signer": .string(envelope.signer.description), "from": .string(peer.description),
+        publish(.cardReceived, ["signer": .string(envelope.signer.description), "from": .string(peer.description),
                                   "version": .uint(profile.version), "stored": .bool(stored)])
     }
 

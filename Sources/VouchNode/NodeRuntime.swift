@@ -22,7 +22,7 @@ public final class NodeRuntime: Sendable {
     public let sessions = SessionRegistry()
     public let logger: Logger
     public let startedAt = ContinuousClock.now
-    let admission: Mutex<ConnectionAdmission>
+    let admission: InboundConnections
     private let serials = Mutex<UInt64>(0)
     private let eventSink: @Sendable (String, [String: JSONValue]) -> Void
     /// Dials in progress, abandoned together at shutdown.
@@ -35,6 +35,8 @@ public final class NodeRuntime: Sendable {
     let cards: CardService
     /// Where each inbound delivery goes, by type.
     let deliveries: DeliveryRouter
+    /// `vouch stop`: ends `NodeService.run` like SIGTERM does.
+    let stopSignal = StopSignal()
 
     /// Lifetime of control messages (ping, pong, ack, error): they are answered at once or never.
     public static let controlMessageLifetime: UInt64 = 60_000
@@ -51,9 +53,10 @@ public final class NodeRuntime: Sendable {
         self.group = group
         self.logger = logger
         self.eventSink = events
-        self.admission = Mutex(ConnectionAdmission(limits: limits))
-        let outbox = Outbox(database: database, wakeup: outboxWakeup, publish: events)
-        let cards = CardService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: events)
+        self.admission = InboundConnections(limits: limits)
+        let publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void = { events($0.rawValue, $1) }
+        let outbox = Outbox(database: database, wakeup: outboxWakeup, publish: publish)
+        let cards = CardService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
         self.outbox = outbox
         self.cards = cards
         self.deliveries = DeliveryRouter(cards: cards, logger: logger)
@@ -63,8 +66,8 @@ public final class NodeRuntime: Sendable {
         serials.withLock { $0 += 1; return $0 }
     }
 
-    public func publish(_ type: String, _ data: [String: JSONValue]) {
-        eventSink(type, data)
+    public func publish(_ type: NodeEventType, _ data: [String: JSONValue]) {
+        eventSink(type.rawValue, data)
     }
 
     /// A new message from this node with a fresh ID, stamped now.
@@ -76,4 +79,21 @@ public final class NodeRuntime: Sendable {
 
     /// Seconds since the node started.
     public var uptimeSeconds: Int64 { (ContinuousClock.now - startedAt).components.seconds }
+}
+
+/// A one-shot request to stop the node, from the admin API.
+final class StopSignal: Sendable {
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init() {
+        (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func request() { continuation.yield() }
+
+    /// Returns once a stop is requested (or the waiting task is cancelled).
+    func wait() async {
+        for await _ in stream { return }
+    }
 }

@@ -45,6 +45,10 @@ public struct NodeService: Service {
                 group.addTask { await OutboxWorker(runtime: runtime).run() }
                 group.addTask { await HeapTrimmer().run() }
                 group.addTask { try await gracefulShutdown() }
+                group.addTask {
+                    await runtime.stopSignal.wait()
+                    runtime.logger.notice("stop requested through the admin API")
+                }
                 // The first task to end (shutdown requested, or the admin server failing to start) ends the node.
                 defer { group.cancelAll() }
                 try await group.next()

@@ -8,7 +8,7 @@ import Synchronization
 struct Outbox: Sendable {
     let database: NodeDatabase
     let wakeup: OutboxWakeup
-    let publish: @Sendable (String, [String: JSONValue]) -> Void
+    let publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void
 
     /// Queues `delivery` for `address.id`, durably, and wakes the worker. The message's id,
     /// timestamps and body are fixed here, so every attempt sends the same bytes.
@@ -19,7 +19,7 @@ struct Outbox: Sendable {
         try database.rememberPeer(address, nowMilliseconds: now)
         try database.enqueue(entry)
         wakeup.signal()
-        publish("outbox.queued", ["message": .string(entry.messageID.description), "peer": .string(address.id.description),
+        publish(.outboxQueued, ["message": .string(entry.messageID.description), "peer": .string(address.id.description),
                                   "type": .string(delivery.type.rawValue)])
         return entry
     }

@@ -28,7 +28,7 @@ package struct OutboxWorker: Sendable {
                 for entry in try runtime.database.expireOutbox(nowMilliseconds: now) {
                     log.notice("outbox message expired undelivered", metadata: ["message": .string(entry.messageID.description),
                                                                                 "peer": .string(entry.peer.shortForm)])
-                    runtime.publish("outbox.expired", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                    runtime.publish(.outboxExpired, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
                                                       "type": .string(entry.type.rawValue)])
                 }
                 try runtime.database.pruneReceivedMessages(nowMilliseconds: now)
@@ -68,14 +68,14 @@ package struct OutboxWorker: Sendable {
                 try runtime.database.removeFromOutbox(entry.messageID)
                 runtime.logger.info("outbox message delivered", metadata: ["message": .string(entry.messageID.description),
                                                                            "peer": .string(entry.peer.shortForm), "attempts": .stringConvertible(attempts)])
-                runtime.publish("outbox.delivered", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                runtime.publish(.outboxDelivered, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
                                                     "type": .string(entry.type.rawValue), "attempts": .int(Int64(attempts))])
             case .error(let error) where Self.permanentErrors.contains(error.code):
                 try runtime.database.removeFromOutbox(entry.messageID)
                 runtime.logger.warning("peer refused an outbox message; dropped", metadata: [
                     "message": .string(entry.messageID.description), "code": .string(UntrustedText.escaped(error.code.rawValue)),
                     "reason": .string(UntrustedText.escaped(error.message))])
-                runtime.publish("outbox.failed", ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                runtime.publish(.outboxFailed, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
                                                  "code": .string(error.code.rawValue), "reason": .string(error.message)])
             case .error(let error):
                 throw SessionError(kind: .closed, message: "peer answered \(UntrustedText.escaped(error.code.rawValue)): \(UntrustedText.escaped(error.message))")

@@ -4,12 +4,14 @@ import NIOCore
 import NIOPosix
 import Synchronization
 public import VouchProtocol
-import VouchTLS
+@_spi(Benchmarks) import VouchTLS
 
 extension NodeRuntime {
     /// Builds the pipeline every Vouch connection has: TLS, framing, the session handler.
+    /// `acceptsBenchmarkTLS`: only `bindListenerForBenchmarks` passes true.
     func configurePipeline(_ channel: any Channel, role: VouchTLSHandler.Role, direction: SessionDirection,
-                           remoteAddress: String) throws -> EventLoopFuture<PeerSession> {
+                           remoteAddress: String, acceptsBenchmarkTLS: Bool = false) throws -> EventLoopFuture<PeerSession> {
+        try checkTLSProfile(acceptsBenchmarkTLS: acceptsBenchmarkTLS)
         var tlsLogger = logger
         tlsLogger[metadataKey: "peer.address"] = .string(remoteAddress)
         let sync = channel.pipeline.syncOperations
@@ -29,9 +31,20 @@ extension NodeRuntime {
         return established.futureResult
     }
 
+    /// A node speaks only the TLS profile of Protocol/transport.md §2: a context built for tests
+    /// or benchmarks (one that accepts a ClientHello without ALPN, offers other groups, presents
+    /// no certificate) is refused here, where every connection is set up, whoever built the runtime.
+    func checkTLSProfile(acceptsBenchmarkTLS: Bool = false) throws {
+        guard tls.isProductionProfile || (acceptsBenchmarkTLS && tls.isBenchmarkProfile) else {
+            throw TLSError(.configuration, "the TLS configuration is not the node's profile (Protocol/transport.md §2): "
+                           + "it was built for tests or benchmarks, and a node does not use it")
+        }
+    }
+
     /// The session with `address.id`: the live one, or a new one dialed at `address.endpoint`
     /// that must prove it holds `address.id`'s key.
     public func connect(to address: NodeAddress) async throws -> PeerSession {
+        try checkTLSProfile()
         if let existing = sessions.session(for: address.id), existing.channel.isActive { return existing }
         let remote = address.endpoint.description
         let established = EstablishedBox()

@@ -5,38 +5,60 @@ import NIOPosix
 import Synchronization
 import VouchStore
 import VouchProtocol
-import VouchTLS
+@_spi(Benchmarks) import VouchTLS
 
 extension NodeRuntime {
     /// Binds the peer listener. Each connection first passes `ConnectionAdmission` (inbound,
-    /// per-address and handshake limits); a refused one is closed before any TLS byte is read.
+    /// per-address and handshake limits); a refused one is closed before any TLS byte is read,
+    /// and an admitted one may take the place of the oldest connection still in its handshake.
+    /// A connection that sends nothing within `TransportLimits.firstBytesTimeout` is closed.
+    /// Throws before binding if `tls` is not the node's TLS profile (`checkTLSProfile`).
     public func bindListener() async throws -> any Channel {
+        try await bindListener(acceptsBenchmarkTLS: false)
+    }
+
+    /// `bindListener` for `vouch-bench handshakes`, which alone may run a node with
+    /// `TLSConfiguration.toleratingMissingALPNForBenchmarks` (`openssl s_time` cannot send ALPN).
+    /// Any other context that is not the node's profile is still refused.
+    @_spi(Benchmarks)
+    public func bindListenerForBenchmarks() async throws -> any Channel {
+        try await bindListener(acceptsBenchmarkTLS: true)
+    }
+
+    private func bindListener(acceptsBenchmarkTLS: Bool) async throws -> any Channel {
+        try checkTLSProfile(acceptsBenchmarkTLS: acceptsBenchmarkTLS)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 let address = channel.remoteAddress?.ipAddress ?? "unknown"
-                let verdict = admission.withLock { $0.connectionOpened(from: address) }
-                if case .refuse(let reason) = verdict {
+                let ticket: ConnectionAdmission.Ticket
+                switch admission.opened(channel, from: address) {
+                case .refuse(let reason):
                     logger.warning("refused a connection", metadata: ["peer.address": .string(address), "reason": .string(reason)])
                     return channel.close()
+                case .admit(let admitted, let evicted):
+                    if let evicted {
+                        logger.notice("closed the oldest connection still in its handshake to admit a new one",
+                                      metadata: ["peer.address": .string(address), "evicted": .string("\(evicted)")])
+                    }
+                    ticket = admitted
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let established: EventLoopFuture<PeerSession>
                     do {
-                        established = try self.configurePipeline(channel, role: .server, direction: .inbound, remoteAddress: address)
+                        try channel.pipeline.syncOperations.addHandler(FirstBytesDeadline(
+                            deadline: self.limits.firstBytesTimeout.timeAmount, logger: self.logger,
+                            onFirstBytes: { self.admission.firstBytesReceived(ticket) }))
+                        established = try self.configurePipeline(channel, role: .server, direction: .inbound, remoteAddress: address,
+                                                                  acceptsBenchmarkTLS: acceptsBenchmarkTLS)
                     } catch {
-                        self.admission.withLock { $0.closed(from: address, handshakeDone: false) }
+                        self.admission.closed(ticket)
                         throw error
                     }
-                    let handshakeDone = established.map { _ in () }.recover { _ in () }
-                    handshakeDone.whenComplete { _ in self.admission.withLock { $0.handshakeFinished() } }
-                    channel.closeFuture.whenComplete { _ in
-                        handshakeDone.whenComplete { _ in
-                            self.admission.withLock { $0.closed(from: address, handshakeDone: true) }
-                        }
-                    }
+                    established.whenComplete { _ in self.admission.handshakeEnded(ticket) }
+                    channel.closeFuture.whenComplete { _ in self.admission.closed(ticket) }
                 }
             }
         let listen = config.listen
@@ -49,6 +71,12 @@ extension NodeRuntime {
         logger.info("listening for peers", metadata: ["address": .string("\(channel.localAddress.map { "\($0)" } ?? listen.description)")])
         return channel
     }
+}
+
+extension NodeRuntime {
+    /// Inbound connections admitted and not closed, and those of them still in their handshake
+    /// (for tests: the listener's table, as `ConnectionAdmission` keeps it).
+    package var inboundConnectionCounts: (inbound: Int, handshaking: Int) { admission.counts }
 }
 
 /// The peer listener could not be opened (address in use, not permitted).

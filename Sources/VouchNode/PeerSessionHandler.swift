@@ -79,7 +79,7 @@ final class PeerSessionHandler: ChannelDuplexHandler {
         self.session = session
         machine = SessionStateMachine(local: runtime.identity, limits: runtime.limits, now: Self.now())
         logger.info("session established", metadata: ["tls.version": .string(done.protocolVersion), "tls.cipher": .string(done.cipher)])
-        runtime.publish("session.opened", ["peer": .string(peer.description), "direction": .string(direction.rawValue)])
+        runtime.publish(.sessionOpened, ["peer": .string(peer.description), "direction": .string(direction.rawValue)])
         runtime.peerConnected(peer)
         // Checked twice per keepalive interval, so a ping goes out at most 1.5 intervals after silence began.
         let half = TimeAmount.nanoseconds(runtime.limits.keepaliveInterval.timeAmount.nanoseconds / 2)
@@ -136,7 +136,7 @@ final class PeerSessionHandler: ChannelDuplexHandler {
         pending.removeAll()
         if let session {
             runtime.sessions.remove(session)
-            runtime.publish("session.closed", ["peer": .string(session.peer.description)])
+            runtime.publish(.sessionClosed, ["peer": .string(session.peer.description)])
             logger.info("session closed")
         } else {
             settle(.failure(SessionError(kind: .closed, message: "the connection closed before the session was established")))

@@ -10,6 +10,8 @@ import VouchCrypto
 /// one spelling and changing any byte of it makes it unreadable or changes the signed bytes.
 public enum DocumentArmor {
     static let header = "-----BEGIN VOUCH SIGNED DOCUMENT-----"
+    /// The first line of an armored document, for messages.
+    public static var headerLine: String { header }
     static let footer = "-----END VOUCH SIGNED DOCUMENT-----"
     static let lineLength = 64
     /// The largest armored text that can hold a document of `SignedEnvelope.maximumEncodedSize`

@@ -11,8 +11,9 @@ public struct IdentityKeyFile: Sendable {
     public var exists: Bool { FileManager.default.fileExists(atPath: url.path) }
 
     public func create(_ key: Ed25519PrivateKey, passphrase: [UInt8]?) throws {
-        let pem = try key.pkcs8PEM(passphrase: passphrase)
-        try SecureFile.createExclusively(url, contents: Array(pem.utf8), mode: 0o600)
+        var contents = Array(try key.pkcs8PEM(passphrase: passphrase).utf8)
+        defer { contents.cleanse() }
+        try SecureFile.createExclusively(url, contents: contents, mode: 0o600)
     }
 
     public var isEncrypted: Bool {
@@ -21,7 +22,8 @@ public struct IdentityKeyFile: Sendable {
     }
 
     public func load(passphrase: [UInt8]?) throws -> Ed25519PrivateKey {
-        let bytes = try SecureFile.readPrivate(url)
+        var bytes = try SecureFile.readPrivate(url)
+        defer { bytes.cleanse() }
         do {
             return try Ed25519PrivateKey(pkcs8PEM: bytes, passphrase: passphrase)
         } catch let error as CryptoError {

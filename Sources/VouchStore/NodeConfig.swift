@@ -25,6 +25,7 @@ public struct NodeConfig: Sendable, Equatable {
     static let limitKeys: [(key: String, apply: @Sendable (inout TransportLimits, Int) -> Void, read: @Sendable (TransportLimits) -> Int)] = [
         ("max_frame_bytes", { $0.maximumFrameSize = $1 }, { $0.maximumFrameSize }),
         ("handshake_timeout_seconds", { $0.handshakeTimeout = .seconds($1) }, { Int($0.handshakeTimeout.components.seconds) }),
+        ("first_bytes_timeout_seconds", { $0.firstBytesTimeout = .seconds($1) }, { Int($0.firstBytesTimeout.components.seconds) }),
         ("keepalive_seconds", { $0.keepaliveInterval = .seconds($1) }, { Int($0.keepaliveInterval.components.seconds) }),
         ("idle_timeout_seconds", { $0.idleTimeout = .seconds($1) }, { Int($0.idleTimeout.components.seconds) }),
         ("request_timeout_seconds", { $0.requestTimeout = .seconds($1) }, { Int($0.requestTimeout.components.seconds) }),

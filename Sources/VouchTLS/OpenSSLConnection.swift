@@ -26,6 +26,7 @@ final class OpenSSLConnection {
         var peerKey: Ed25519PublicKey
         var protocolVersion: String
         var cipher: String
+        var keyExchangeGroup: String
         var applicationProtocol: String
     }
 
@@ -124,14 +125,16 @@ final class OpenSSLConnection {
         let alpn: String
         if let selected = VouchALPN.selectedProtocol(ssl), selected == VouchALPN.protocolName {
             alpn = selected
-        } else if !record.isClient, configuration.toleratesMissingALPN, VouchALPN.selectedProtocol(ssl) == nil {
+        } else if !record.isClient, configuration.profile.toleratesMissingALPN, VouchALPN.selectedProtocol(ssl) == nil {
             alpn = ""  // a benchmark context only (TLSConfiguration.toleratingMissingALPNForBenchmarks)
         } else {
             return .failure(TLSError(.alpnMismatch, "the handshake completed without \(VouchALPN.protocolName)"))
         }
         let version = String(cString: SSL_get_version(ssl))
         let cipher = SSL_get_current_cipher(ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } ?? "unknown"
-        return .success(HandshakeSummary(peerKey: peerKey, protocolVersion: version, cipher: cipher, applicationProtocol: alpn))
+        let group = vouch_SSL_negotiated_group_name(ssl).map { String(cString: $0) } ?? "unknown"
+        return .success(HandshakeSummary(peerKey: peerKey, protocolVersion: version, cipher: cipher, keyExchangeGroup: group,
+                                         applicationProtocol: alpn))
     }
 
     /// Decrypts up to the writable space of `buffer` (at least 1 byte is required).

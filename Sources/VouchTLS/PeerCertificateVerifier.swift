@@ -6,9 +6,12 @@ import VouchCrypto
 /// Vouch has no certificate authorities: a node is its Ed25519 key, and its certificate is only
 /// the container TLS needs to carry that key (TLS 1.3's CertificateVerify proves the peer holds
 /// it). So chain building is expected to fail with "self-signed certificate" at depth 0, and
-/// that one error is ignored. Everything else is checked here, where the certificate is at hand:
+/// that error is ignored, as are the validity period's (`ignoredVerificationErrors`):
+/// Protocol/transport.md §2.1 says a receiver MUST NOT reject a certificate for its validity,
+/// which carries no trust here, and a peer whose clock is a little ahead or behind would
+/// otherwise be refused. Everything else is checked here, where the certificate is at hand:
 /// - exactly one certificate (depth 0), self-signed; any other verification error still fails
-///   (an expired certificate, one issued by someone else);
+///   (one issued by someone else, a signature that does not verify);
 /// - its key is Ed25519 and passes Vouch's key policy (no small-order or non-canonical keys);
 /// - on a client with a pinned key, it is that key (constant-time compare);
 /// - on a client, the server selected `vouch/1` (ALPN arrives in EncryptedExtensions, before the
@@ -35,7 +38,7 @@ let verifyPeerCertificateCallback: @convention(c) (Int32, OpaquePointer?) -> Int
         return reject(.unsupportedPeerKey, "the peer sent a certificate chain; Vouch expects one self-signed certificate")
     }
     let chainError = X509_STORE_CTX_get_error(store)
-    if preverifyOK == 0 && chainError != X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT {
+    if preverifyOK == 0 && !ignoredVerificationErrors.contains(chainError) {
         let reason = String(cString: X509_verify_cert_error_string(Int(chainError)))
         return reject(.handshakeFailed, "the peer certificate failed verification: \(reason)", x509Error: chainError)
     }
@@ -77,3 +80,14 @@ let verifyPeerCertificateCallback: @convention(c) (Int32, OpaquePointer?) -> Int
     record.peerKey = peerKey
     return 1
 }
+
+/// The X.509 verification errors that say nothing about a Vouch peer: its certificate is its own
+/// issuer, and its validity period is not trusted (Protocol/transport.md §2.1). OpenSSL reports
+/// each one to the callback separately, so ignoring one does not hide another.
+let ignoredVerificationErrors: Set<Int32> = [
+    X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+    X509_V_ERR_CERT_NOT_YET_VALID,
+    X509_V_ERR_CERT_HAS_EXPIRED,
+    X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD,
+    X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD,
+]

@@ -7,6 +7,10 @@ public import VouchCrypto
 /// What it enforces, and why:
 /// - TLS 1.3 only: no downgrade surface, and the certificate is encrypted in the handshake.
 /// - Signature scheme `ed25519` only, for both sides' CertificateVerify: identities are Ed25519.
+/// - Key exchange group `x25519` only, offered and accepted: a finite-field group (ffdhe8192)
+///   costs a server about 30 times the CPU of X25519 per handshake, so a peer replaying such a
+///   ClientHello (no crypto on its side) could exhaust the node. A ClientHello without x25519 in
+///   `supported_groups` gets `handshake_failure` (40) before any key exchange is computed.
 /// - Our certificate is the self-signed `SelfSignedCertificate` of our identity key.
 /// - Both sides must present a certificate (`SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT`);
 ///   the verify callback (`PeerCertificateVerifier.swift`) decides on the key, not on a chain.
@@ -23,13 +27,37 @@ public final class TLSConfiguration: @unchecked Sendable {
     /// Our identity, as presented to peers.
     public let publicKey: Ed25519PublicKey
     public let certificate: SelfSignedCertificate
-    /// Benchmarks only (`toleratingMissingALPNForBenchmarks`): as a server, accept a ClientHello
-    /// with no ALPN extension at all. False for every context a node builds.
-    package let toleratesMissingALPN: Bool
+    /// How this context departs from the node's profile: `.production` for every context a node
+    /// may use; tests and benchmarks build the others through SPI constructors.
+    let profile: Profile
+
+    /// Whether this context is exactly the profile of Protocol/transport.md §2. A node refuses
+    /// to listen or to build a connection with any other (`NodeRuntime.bindListener`,
+    /// `NodeRuntime.configurePipeline`).
+    public var isProductionProfile: Bool { profile == .production }
+
+    /// Whether this is exactly `toleratingMissingALPNForBenchmarks`'s context, the one departure
+    /// a benchmark may ask a node's listener to take.
+    @_spi(Benchmarks)
+    public var isBenchmarkProfile: Bool { profile == .benchmark }
+
+    /// The settings that tests and benchmarks may change. Anything not here is the same in every context.
+    struct Profile: Equatable {
+        /// False: no certificate or key is loaded, so a client answers a CertificateRequest with
+        /// an empty Certificate message.
+        var presentsIdentity = true
+        /// True: as a server, accept a ClientHello that carries no ALPN extension at all.
+        var toleratesMissingALPN = false
+        /// The key exchange groups offered and accepted, in OpenSSL's list syntax.
+        var keyExchangeGroups = "x25519"
+
+        static let production = Profile()
+        static let benchmark = Profile(toleratesMissingALPN: true)
+    }
 
     /// Builds the context for `privateKey`, presenting `certificate`, which must hold the same key.
     public convenience init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate) throws {
-        try self.init(privateKey: privateKey, certificate: certificate, presentsIdentity: true)
+        try self.init(privateKey: privateKey, certificate: certificate, profile: .production)
     }
 
     /// Builds the context with a fresh self-signed certificate for `privateKey`.
@@ -40,26 +68,39 @@ public final class TLSConfiguration: @unchecked Sendable {
     /// A context that loads no certificate or key, so as a client it answers the server's
     /// certificate request with an empty Certificate message. No Vouch node does that; it
     /// exists so tests can show that a server refuses such a client and how the client learns it.
-    package static func presentingNoCertificateForTesting(privateKey: Ed25519PrivateKey) throws -> TLSConfiguration {
-        try TLSConfiguration(
-            privateKey: privateKey,
-            certificate: SelfSignedCertificate(key: privateKey, commonName: "vouch"),
-            presentsIdentity: false
-        )
+    @_spi(Testing)
+    public static func presentingNoCertificateForTesting(privateKey: Ed25519PrivateKey) throws -> TLSConfiguration {
+        var profile = Profile.production
+        profile.presentsIdentity = false
+        return try TLSConfiguration(privateKey: privateKey, certificate: SelfSignedCertificate(key: privateKey, commonName: "vouch"),
+                                    profile: profile)
+    }
+
+    /// A context that offers and accepts the key exchange groups `groups` (OpenSSL's list
+    /// syntax, e.g. "ffdhe2048:ffdhe8192") instead of x25519 alone, so tests can show that a node
+    /// refuses a peer without x25519.
+    @_spi(Testing)
+    public static func offeringGroupsForTesting(_ groups: String, privateKey: Ed25519PrivateKey) throws -> TLSConfiguration {
+        var profile = Profile.production
+        profile.keyExchangeGroups = groups
+        return try TLSConfiguration(privateKey: privateKey, certificate: SelfSignedCertificate(key: privateKey, commonName: "vouch"),
+                                    profile: profile)
     }
 
     /// A context for `vouch-bench handshakes` only: identical to a node's, except that as a
     /// server it accepts a ClientHello that carries no ALPN extension (the handshake then
     /// completes with no application protocol; `TLSHandshakeCompleted.applicationProtocol` is
     /// empty). A client that does offer ALPN must still offer `vouch/1`. It exists because
-    /// `openssl s_time`, the reference handshake client, cannot send ALPN. Never used by a node.
-    package static func toleratingMissingALPNForBenchmarks(privateKey: Ed25519PrivateKey,
-                                                           certificate: SelfSignedCertificate) throws -> TLSConfiguration {
-        try TLSConfiguration(privateKey: privateKey, certificate: certificate, presentsIdentity: true, toleratesMissingALPN: true)
+    /// `openssl s_time`, the reference handshake client, cannot send ALPN. Behind its own SPI so
+    /// that no code reaches it by accident, and refused by a node (`isProductionProfile` is
+    /// false) unless the benchmark asks the listener for it explicitly.
+    @_spi(Benchmarks)
+    public static func toleratingMissingALPNForBenchmarks(privateKey: Ed25519PrivateKey,
+                                                          certificate: SelfSignedCertificate) throws -> TLSConfiguration {
+        try TLSConfiguration(privateKey: privateKey, certificate: certificate, profile: .benchmark)
     }
 
-    private init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate, presentsIdentity: Bool,
-                 toleratesMissingALPN: Bool = false) throws {
+    private init(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate, profile: Profile) throws {
         let certificateKey: Ed25519PublicKey
         do {
             certificateKey = try SelfSignedCertificate.ed25519PublicKey(fromDER: certificate.der)
@@ -77,7 +118,7 @@ public final class TLSConfiguration: @unchecked Sendable {
         self.context = context
         self.publicKey = privateKey.publicKey
         self.certificate = certificate
-        self.toleratesMissingALPN = toleratesMissingALPN
+        self.profile = profile
 
         func check(_ ok: Bool, _ what: String) throws {
             if !ok { throw TLSError(.configuration, "\(what) failed", openSSLErrors: OpenSSLErrorQueue.drain()) }
@@ -86,8 +127,9 @@ public final class TLSConfiguration: @unchecked Sendable {
         try check(vouch_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1, "setting the maximum version")
         try check(vouch_SSL_CTX_set1_sigalgs_list(context, "ed25519") == 1, "restricting signature algorithms")
         try check(vouch_SSL_CTX_set1_client_sigalgs_list(context, "ed25519") == 1, "restricting client signature algorithms")
+        try check(vouch_SSL_CTX_set1_groups_list(context, profile.keyExchangeGroups) == 1, "restricting key exchange groups")
 
-        if presentsIdentity {
+        if profile.presentsIdentity {
             let x509: OpaquePointer? = certificate.der.withUnsafeBufferPointer { buffer in
                 var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
                 return d2i_X509(nil, &cursor, buffer.count)
@@ -106,7 +148,7 @@ public final class TLSConfiguration: @unchecked Sendable {
         }
         try check(alpnResult == 0, "SSL_CTX_set_alpn_protos")
         // Server side: require the extension, then select vouch/1 from it.
-        if !toleratesMissingALPN {
+        if !profile.toleratesMissingALPN {
             SSL_CTX_set_client_hello_cb(context, requireALPNClientHelloCallback, nil)
         }
         SSL_CTX_set_alpn_select_cb(context, selectVouchALPNCallback, nil)

@@ -58,6 +58,8 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
 
     private var machine = TLSConnectionStateMachine()
     private let connection: OpenSSLConnection
+    /// For tests: what the connection's callbacks recorded (the alerts sent and received).
+    var connectionForTesting: OpenSSLConnection { connection }
     private let handshakeTimeout: TimeAmount
     private let closeTimeout: TimeAmount
     private var logger: Logger
@@ -70,6 +72,9 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
 
     /// Largest plaintext read from OpenSSL at once: one TLS record's worth.
     private static let readChunkSize = 16 * 1024
+    /// Plaintext buffers this handler asked the allocator for: one per burst of records (tests
+    /// check that it is not one per record).
+    private(set) var plaintextBuffersAllocated = 0
 
     public init(
         role: Role,
@@ -268,6 +273,7 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
                 peerKey: summary.peerKey,
                 protocolVersion: summary.protocolVersion,
                 cipher: summary.cipher,
+                keyExchangeGroup: summary.keyExchangeGroup,
                 applicationProtocol: summary.applicationProtocol
             )
         )
@@ -275,14 +281,22 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
         readApplicationData(context: context)
     }
 
+    /// Decrypts every record OpenSSL can complete from the ciphertext received so far and passes
+    /// each one on. One plaintext buffer serves the whole burst: after each record is passed on
+    /// it is cleared, which reuses its storage when the next handler has let go of the bytes (the
+    /// frame decoder usually has) and copies only when it still holds them. It is dropped at the
+    /// end of the burst, so an idle session holds no read buffer (as OpenSSL's own record
+    /// buffers are released while idle, `SSL_MODE_RELEASE_BUFFERS`).
     private func readApplicationData(context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: Self.readChunkSize)
+        plaintextBuffersAllocated += 1
         reading: while true {
-            var buffer = context.channel.allocator.buffer(capacity: Self.readChunkSize)
             switch connection.read(into: &buffer) {
             case .complete:
                 if machine.decryptedDataReceived() == .forwardApplicationData {
                     context.fireChannelRead(wrapInboundOut(buffer))
                 }
+                buffer.clear()
             case .incomplete:
                 break reading
             case .closeNotify:

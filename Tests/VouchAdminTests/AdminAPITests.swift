@@ -57,7 +57,7 @@ struct AdminAPITests {
         var router = AdminRouter()
         // Everything but `queued_messages`.
         router.register("status") { _ in
-            ["id": "X", "short_id": "X", "listen": "127.0.0.1:1", "uptime_seconds": 1, "sessions": [], "session_count": 0]
+            ["id": "X", "short_id": "X", "listen": "127.0.0.1:1", "uptime_seconds": 1, "pid": 1, "sessions": [], "session_count": 0]
         }
         let server = try await startServer(handler: router.handler)
         let client = try await server.client()

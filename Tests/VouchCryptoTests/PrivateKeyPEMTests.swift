@@ -252,3 +252,41 @@ struct PrivateKeyPEMTests {
         }
     }
 }
+
+@Suite("Secrets are cleansed")
+struct CleanseTests {
+    @Test func cleanseZeroesEveryByteInPlace() {
+        var secret: [UInt8] = Array("correct horse battery staple".utf8)
+        let count = secret.count
+        secret.cleanse()
+        #expect(secret.count == count, "the array keeps its length")
+        #expect(secret.allSatisfy { $0 == 0 })
+        var empty: [UInt8] = []
+        empty.cleanse()
+        #expect(empty.isEmpty)
+    }
+
+    /// It clears the storage itself, not a copy: bytes read through a pointer taken before
+    /// are zero afterwards.
+    @Test func cleanseClearsTheStorageNotACopy() {
+        var secret = SecureRandom.bytes(32)
+        secret[0] = 0xFF
+        let before = secret.withUnsafeBufferPointer { Array($0) }
+        secret.cleanse()
+        secret.withUnsafeBufferPointer { buffer in
+            #expect(buffer.allSatisfy { $0 == 0 })
+        }
+        #expect(before[0] == 0xFF, "an earlier copy is not touched: copies are the holder's to clear")
+    }
+
+    /// Reading a key file still works now that its copies are cleansed as it is read.
+    @Test func aKeyReadFromPEMOutlivesTheCleansedCopies() throws {
+        let key = try Ed25519PrivateKey()
+        let passphrase = Array("passphrase".utf8)
+        var pem = Array(try key.pkcs8PEM(passphrase: passphrase).utf8)
+        let loaded = try Ed25519PrivateKey(pkcs8PEM: pem, passphrase: passphrase)
+        pem.cleanse()
+        #expect(loaded.publicKey == key.publicKey)
+        #expect(try loaded.signature(for: [1, 2, 3]) == key.signature(for: [1, 2, 3]))
+    }
+}

@@ -35,6 +35,28 @@ struct SelfSignedCertificateTests {
         }
     }
 
+    @Test("a chosen validity period (for tests): openssl reads the dates asked for")
+    func chosenValidity() throws {
+        let key = try Ed25519PrivateKey()
+        let expired = try SelfSignedCertificate(key: key, commonName: "expired", notBeforeSecondsFromNow: -2 * 86_400,
+                                                notAfterSecondsFromNow: -86_400)
+        let later = try SelfSignedCertificate(key: key, commonName: "later", notBeforeSecondsFromNow: 86_400,
+                                              notAfterSecondsFromNow: 2 * 86_400)
+        try withTemporaryDirectory { dir in
+            let expiredDER = try dir.writing(expired.der, to: "expired.der")
+            #expect(try OpenSSLTool.run(["x509", "-inform", "DER", "-in", expiredDER.path, "-noout", "-checkend", "0"],
+                                        in: dir).status != 0, "expired now")
+            let laterDER = try dir.writing(later.der, to: "later.der")
+            // Not expired within the next day, expired within three; openssl verify says "not yet valid".
+            try OpenSSLTool.succeed(["x509", "-inform", "DER", "-in", laterDER.path, "-noout", "-checkend", "86000"], in: dir)
+            #expect(try OpenSSLTool.run(["x509", "-inform", "DER", "-in", laterDER.path, "-noout", "-checkend", String(3 * 86_400)],
+                                        in: dir).status != 0)
+            let laterPEM = try dir.writing(later.pem, to: "later.pem")
+            let verify = try OpenSSLTool.run(["verify", "-CAfile", laterPEM.path, laterPEM.path], in: dir)
+            #expect(verify.status != 0 && (verify.text + verify.stderr).contains("not yet valid"), "\(verify.text) \(verify.stderr)")
+        }
+    }
+
     @Test("it is self-signed and the signature verifies (openssl verify with itself as the CA)")
     func selfSignedAndVerifies() throws {
         let certificate = try SelfSignedCertificate(key: Ed25519PrivateKey(), commonName: "self")

@@ -210,25 +210,43 @@ struct BadInputTests {
         }
     }
 
-    @Test func handshakesBeyondTheLimitAreRefusedUntilSlotsFree() async throws {
+    @Test func aSilentClientIsClosedAtTheFirstBytesDeadline() async throws {
+        var limits = TransportLimits.testing
+        limits.handshakeTimeout = .seconds(120)
+        limits.firstBytesTimeout = .milliseconds(500)
+        try await withNode(limits: limits) { node in
+            let client = try await RawClient.connect(to: node, tls: false)
+            // Far sooner than the handshake timeout; eventually's own deadline is 30 s.
+            try await eventually("a client that sends nothing is closed at the first-bytes deadline") { client.inbox.closed }
+            await client.shutdown()
+            try await expectServesAnotherPeer(node)
+        }
+    }
+
+    /// With the handshake table full of silent connections, a new peer takes the place of the
+    /// oldest one instead of being refused (issue 10: silent sockets locked every new peer out).
+    @Test func aConnectionOverTheHandshakeLimitTakesTheOldestSilentSlot() async throws {
         var limits = TransportLimits.testing
         limits.maximumHandshakesInFlight = 2
         // Long enough that the silent clients hold their slots however slow the machine is; the
-        // handshake timeout itself is covered by its own test.
+        // deadlines themselves are covered by their own tests.
         limits.handshakeTimeout = .seconds(120)
+        limits.firstBytesTimeout = .seconds(120)
         try await withNode(limits: limits) { node in
-            // Two silent clients hold both handshake slots.
-            let silent = [try await RawClient.connect(to: node, tls: false), try await RawClient.connect(to: node, tls: false)]
-            try await eventually("the third connection, over the handshake limit, is closed at once") {
-                let third = try await RawClient.connect(to: node)
-                try await eventually("the third connection ends one way or the other") { third.inbox.closed || third.inbox.handshake != nil }
-                let refused = third.inbox.handshake == nil
-                await third.shutdown()
-                return refused
-            }
-            #expect(silent.allSatisfy { !$0.inbox.closed }, "the silent clients still hold their slots")
-            for client in silent { await client.shutdown() }
-            try await eventually("closed handshakes free their slots") { await admittedCount(node, connections: 2) == 2 }
+            let oldest = try await RawClient.connect(to: node, tls: false)
+            try await eventually("the node admits the first silent client") { node.runtime.inboundConnectionCounts.handshaking == 1 }
+            let younger = try await RawClient.connect(to: node, tls: false)
+            try await eventually("the node admits the second silent client") { node.runtime.inboundConnectionCounts.handshaking == 2 }
+
+            let peer = try await RawClient.handshaken(with: node)
+            #expect(peer.inbox.handshake != nil)
+            try await oldest.waitUntilClosed("the oldest silent client makes room")
+            #expect(!younger.inbox.closed, "only one slot was needed")
+            let ping = Wire.message("ping", to: node.id)
+            try await peer.send(ping)
+            #expect(try await peer.reply(to: ping.id).knownType == .pong)
+            for client in [oldest, younger, peer] { await client.shutdown() }
+            try await eventually("closed connections leave the table") { node.runtime.inboundConnectionCounts.inbound == 0 }
         }
     }
 

@@ -91,7 +91,9 @@ final class TestNode: Sendable {
     var id: NodeID { runtime.identity }
     var address: NodeAddress { NodeAddress(id: id, endpoint: try! Endpoint(host: "127.0.0.1", port: port)) }
 
-    init(limits: TransportLimits = .testing, profileName: String? = nil) async throws {
+    /// `tls` builds the node's TLS context from its key (default: the node's production one).
+    init(limits: TransportLimits = .testing, profileName: String? = nil,
+         tls: (Ed25519PrivateKey) throws -> TLSConfiguration = { try TLSConfiguration(privateKey: $0) }) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("vouch-node-tests-\(UUID().uuidString)")
         let home = NodeHome(url: directory)
         try home.createDirectory()
@@ -106,7 +108,7 @@ final class TestNode: Sendable {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         port = try await freeLoopbackPort(group: group)
         let recorder = self.recorder
-        runtime = NodeRuntime(identityKey: key, tls: try TLSConfiguration(privateKey: key), database: database,
+        runtime = NodeRuntime(identityKey: key, tls: try tls(key), database: database,
                               config: NodeConfig(listen: try Endpoint(host: "127.0.0.1", port: port), limits: limits),
                               limits: limits, group: group,
                               logger: Logger(label: "vouch.node.test") { _ in RecordingLogHandler(recorder: recorder) },

@@ -2,7 +2,7 @@ import NIOCore
 import NIOEmbedded
 import Testing
 import VouchCrypto
-@testable import VouchTLS
+@_spi(Testing) @testable import VouchTLS
 
 /// Whole TLS conversations between two `VouchTLSHandler`s over `EmbeddedChannel`s.
 /// Synchronous on purpose: an `EmbeddedEventLoop` belongs to the thread that uses it.

@@ -14,6 +14,12 @@ struct TestIdentity {
         configuration = try TLSConfiguration(privateKey: key)
     }
 
+    /// An identity presenting `certificate` (which must hold `key`).
+    init(key: Ed25519PrivateKey, certificate: SelfSignedCertificate) throws {
+        self.key = key
+        configuration = try TLSConfiguration(privateKey: key, certificate: certificate)
+    }
+
     var publicKey: Ed25519PublicKey { key.publicKey }
 }
 

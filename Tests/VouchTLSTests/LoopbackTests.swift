@@ -2,7 +2,7 @@ import NIOCore
 import NIOPosix
 import Testing
 import VouchCrypto
-@testable import VouchTLS
+@_spi(Testing) @testable import VouchTLS
 
 /// `VouchTLSHandler` on both ends of real TCP sockets on 127.0.0.1.
 @Suite("VouchTLSHandler over loopback sockets")

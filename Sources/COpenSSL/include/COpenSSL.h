@@ -20,8 +20,9 @@
 long vouch_BIO_get_mem_data(BIO *bio, char **data);
 /// `BIO_set_mem_eof_return`: what a read from an empty memory BIO returns (-1 = retry).
 long vouch_BIO_set_mem_eof_return(BIO *bio, long value);
-/// `OPENSSL_free`.
+/// `OPENSSL_free`, and `OPENSSL_clear_free` (cleanses `length` bytes first: for secrets).
 void vouch_OPENSSL_free(void *pointer);
+void vouch_OPENSSL_clear_free(void *pointer, size_t length);
 
 /// `SSL_CTX_set_min_proto_version` / `SSL_CTX_set_max_proto_version`.
 int vouch_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
@@ -30,6 +31,8 @@ int vouch_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
 int vouch_SSL_CTX_set1_sigalgs_list(SSL_CTX *ctx, const char *list);
 int vouch_SSL_CTX_set1_client_sigalgs_list(SSL_CTX *ctx, const char *list);
 int vouch_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list);
+/// The name of the key exchange group `SSL_get_negotiated_group` reports (a macro), or NULL.
+const char *vouch_SSL_negotiated_group_name(SSL *ssl);
 /// `SSL_CTX_set_mode` / `SSL_CTX_clear_mode`.
 long vouch_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
 long vouch_SSL_CTX_clear_mode(SSL_CTX *ctx, long mode);
@@ -46,7 +49,8 @@ uint64_t vouch_SSL_OP_NO_RENEGOTIATION(void);
 
 
 /// Writes `pkey` as PKCS#8 PEM; when `pass` is given the key is encrypted with PBES2
-/// (PBKDF2-HMAC-SHA256 with a 16-byte random salt, `iterations`, AES-256-CBC). Returns a memory BIO holding the text.
+/// (PBKDF2-HMAC-SHA256 with a 16-byte random salt, `iterations`, AES-256-CBC). Returns a
+/// secure-memory BIO holding the text (cleansed when freed).
 BIO *vouch_write_private_key_pem(EVP_PKEY *pkey, const unsigned char *pass, size_t pass_len,
                                  int has_pass, int iterations);
 

@@ -17,12 +17,14 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     /// name is not a valid endpoint host and config.json advertises nothing).
     public var address: String?
     public var uptimeSeconds: Int64
+    /// The daemon's process ID (`vouch stop` waits for it to exit).
+    public var pid: Int32
     public var sessions: [SessionInfo]
     public var sessionCount: Int
     /// Messages in the outbox, not yet acknowledged by their peer.
     public var queuedMessages: Int
 
-    public init(id: String, shortID: String, listen: String, address: String?, uptimeSeconds: Int64,
+    public init(id: String, shortID: String, listen: String, address: String?, uptimeSeconds: Int64, pid: Int32,
                 sessions: [SessionInfo], queuedMessages: Int) {
         self.id = id
         self.shortID = shortID
@@ -32,10 +34,11 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         self.sessions = sessions
         self.sessionCount = sessions.count
         self.queuedMessages = queuedMessages
+        self.pid = pid
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, listen, address, sessions
+        case id, listen, address, sessions, pid
         case shortID = "short_id", uptimeSeconds = "uptime_seconds", sessionCount = "session_count"
         case queuedMessages = "queued_messages"
     }
@@ -80,4 +83,20 @@ public struct AddressResponse: Codable, Sendable, Equatable {
     public var address: String
 
     public init(address: String) { self.address = address }
+}
+
+/// `stop`: the node shuts down gracefully, as on SIGTERM (sessions closed with close_notify,
+/// nothing queued lost). The answer comes before the shutdown starts.
+public struct StopRequest: AdminMethod {
+    public typealias Response = StopResponse
+    public static let name = "stop"
+
+    public init() {}
+}
+
+public struct StopResponse: Codable, Sendable, Equatable {
+    /// The process that is stopping.
+    public var pid: Int32
+
+    public init(pid: Int32) { self.pid = pid }
 }

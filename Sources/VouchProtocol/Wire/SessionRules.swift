@@ -31,55 +31,6 @@ public enum SessionTieBreak {
     }
 }
 
-/// Admission of inbound connections before and during the handshake (Protocol/transport.md
-/// §Limits): a pure counter the listener consults, so the rules are tested without sockets.
-public struct ConnectionAdmission: Sendable {
-    public enum Verdict: Sendable, Equatable {
-        case admit
-        case refuse(String)
-    }
-
-    public let limits: TransportLimits
-    private(set) var perAddress: [String: Int] = [:]
-    public private(set) var inbound = 0
-    public private(set) var handshaking = 0
-
-    public init(limits: TransportLimits) { self.limits = limits }
-
-    /// A TCP connection arrived from `address`. On `.admit` the caller must later call
-    /// `handshakeFinished` and `closed` for it.
-    public mutating func connectionOpened(from address: String) -> Verdict {
-        if inbound >= limits.maximumInboundSessions {
-            return .refuse("at the limit of \(limits.maximumInboundSessions) inbound sessions")
-        }
-        if handshaking >= limits.maximumHandshakesInFlight {
-            return .refuse("at the limit of \(limits.maximumHandshakesInFlight) handshakes in flight")
-        }
-        if perAddress[address, default: 0] >= limits.maximumSessionsPerAddress {
-            return .refuse("at the limit of \(limits.maximumSessionsPerAddress) connections from \(address)")
-        }
-        inbound += 1
-        handshaking += 1
-        perAddress[address, default: 0] += 1
-        return .admit
-    }
-
-    /// The handshake of an admitted connection ended (either way).
-    public mutating func handshakeFinished() {
-        handshaking = max(0, handshaking - 1)
-    }
-
-    /// An admitted connection closed. `handshakeDone` says whether `handshakeFinished` was called.
-    public mutating func closed(from address: String, handshakeDone: Bool) {
-        if !handshakeDone { handshakeFinished() }
-        inbound = max(0, inbound - 1)
-        let left = perAddress[address, default: 1] - 1
-        perAddress[address] = left > 0 ? left : nil
-    }
-
-    public func count(from address: String) -> Int { perAddress[address, default: 0] }
-}
-
 /// When the outbox tries a message again (Protocol/transport.md §Outbox): exponential backoff
 /// from 1 s doubling to at most 5 minutes, with ±20 % jitter so that many nodes coming back at
 /// once do not retry in lockstep.

@@ -5,6 +5,10 @@ public struct TransportLimits: Sendable, Equatable {
     public var maximumFrameSize: Int = 262_144
     /// A handshake not finished after this long is aborted.
     public var handshakeTimeout: Duration = .seconds(10)
+    /// An inbound connection whose first bytes (the ClientHello) have not arrived after this
+    /// long is closed: a client sends its ClientHello as soon as TCP connects, so a silent
+    /// connection is only holding a handshake slot.
+    public var firstBytesTimeout: Duration = .seconds(3)
     /// With nothing received for this long, a session sends a ping.
     public var keepaliveInterval: Duration = .seconds(60)
     /// With nothing received for this long (pings included), a session is closed.
@@ -15,7 +19,8 @@ public struct TransportLimits: Sendable, Equatable {
     public var maximumInboundSessions: Int = 4096
     /// Inbound connections from one IP address at once.
     public var maximumSessionsPerAddress: Int = 32
-    /// TLS handshakes in progress at once; further connections are closed at once.
+    /// Inbound TLS handshakes in progress at once; a further connection takes the place of the
+    /// oldest one in its handshake, a silent one first (`ConnectionAdmission`).
     public var maximumHandshakesInFlight: Int = 128
     /// The longest a message may live (expires_at − sent_at).
     public var maximumMessageLifetime: Duration = .seconds(30 * 24 * 3600)
