@@ -1,5 +1,6 @@
 #if os(Linux)
 internal import CGlibcMalloc
+import Glibc
 #endif
 
 /// Gives back to the system the memory glibc's allocator holds free between live allocations.
@@ -26,13 +27,29 @@ struct HeapTrimmer {
     /// finds them again and costs a little for nothing; that is the price of the simple rule.
     static let threshold = 1 << 20
 
-    /// Runs until cancelled.
+    /// Runs until cancelled (returns at once where glibc's malloc is not the allocator).
     func run() async {
+        guard Self.allocatorIsGlibc else { return }
         while !Task.isCancelled {
             do { try await Task.sleep(for: Self.interval) } catch { return }
             Self.trimIfWorthwhile()
         }
     }
+
+    /// Whether this process's `malloc` is glibc's: false under AddressSanitizer or
+    /// ThreadSanitizer, whose allocators replace it (glibc's statistics then never move). Probed
+    /// once: a block above glibc's mmap threshold shows in `mallinfo2().hblkhd` only if glibc
+    /// allocated it.
+    static let allocatorIsGlibc: Bool = {
+        #if os(Linux)
+        let before = mallinfo2().hblkhd
+        guard let block = malloc(1 << 20) else { return false }
+        defer { free(block) }
+        return mallinfo2().hblkhd >= before + (1 << 20)
+        #else
+        return false
+        #endif
+    }()
 
     /// Trims if the allocator holds at least `threshold` bytes free; returns whether it trimmed.
     @discardableResult
