@@ -27,9 +27,9 @@ struct HeapTrimmer {
     /// finds them again and costs a little for nothing; that is the price of the simple rule.
     static let threshold = 1 << 20
 
-    /// Runs until cancelled (returns at once where glibc's malloc is not the allocator).
+    /// Runs until cancelled, even where it has nothing to do: `NodeService` ends the node when any
+    /// of its tasks returns.
     func run() async {
-        guard Self.allocatorIsGlibc else { return }
         while !Task.isCancelled {
             do { try await Task.sleep(for: Self.interval) } catch { return }
             Self.trimIfWorthwhile()
@@ -55,7 +55,7 @@ struct HeapTrimmer {
     @discardableResult
     static func trimIfWorthwhile() -> Bool {
         #if os(Linux)
-        guard mallinfo2().fordblks >= threshold else { return false }
+        guard allocatorIsGlibc, mallinfo2().fordblks >= threshold else { return false }
         return malloc_trim(0) == 1
         #else
         return false
