@@ -2,7 +2,8 @@
 """Checks every vector in Protocol/vectors against an implementation written from Protocol/*.md alone.
 
 Its own canonical CBOR encoder and decoder, node-ID code, envelope, armor and profile rules, and
-the transport's framing, message checks, addresses, session tie-break and retry schedule;
+the transport's framing, message checks, addresses, session tie-break and retry schedule; the
+invitation flow's documents, bodies, lifecycle tables, recipient policy and crossing rule;
 the `cryptography` package only for Ed25519. Exits 0 only if every vector agrees.
 
     python3 -m pip install cryptography
@@ -10,6 +11,7 @@ the `cryptography` package only for Ed25519. Exits 0 only if every vector agrees
 """
 
 import base64
+import hashlib
 import json
 import os
 import sys
@@ -299,7 +301,7 @@ def ed25519_verify(raw_key, signature, message):
 CONTEXT = "vouch signed document v1"
 MAX_ENVELOPE = 65536
 MAX_ARMOR = MAX_ENVELOPE * 4 // 3 + 4096
-REGISTRY = {"vouch.profile": {1}}
+REGISTRY = {"vouch.profile": {1}, "vouch.invitation": {1}, "vouch.acceptance": {1}, "vouch.connection-removal": {1}}
 HEADER = "-----BEGIN VOUCH SIGNED DOCUMENT-----"
 FOOTER = "-----END VOUCH SIGNED DOCUMENT-----"
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -385,6 +387,9 @@ ASCII_LETTERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 ASCII_DIGITS = set("0123456789")
 
 
+INVISIBLE = set(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x2060, 0xFEFF]))
+
+
 def text_rule(value, limit, newlines):
     if value == "":
         raise Refused("invalid-value", "empty")
@@ -393,6 +398,8 @@ def text_rule(value, limit, newlines):
     for c in value:
         if unicodedata.category(c) == "Cc" and not (newlines and c == "\n"):
             raise Refused("invalid-text", "control character U+%04X" % ord(c))
+        if c in INVISIBLE:
+            raise Refused("invalid-text", "invisible character U+%04X" % ord(c))
 
 
 def check_link(link):
@@ -524,7 +531,8 @@ MAX_FRAME = 262144
 MAX_LIFETIME = 30 * 24 * 3600 * 1000
 MAX_SKEW = 5 * 60 * 1000
 PROTOCOL_VERSION = 1
-MESSAGE_TYPES = ("ping", "pong", "error", "ack", "card")
+MESSAGE_TYPES = ("ping", "pong", "error", "ack", "card", "invitation", "invitation-question", "invitation-reply",
+                 "invitation-withdrawal", "acceptance", "connection-removal")
 HEADER_FIELDS = {"body": "any", "expires_at": "uint", "id": 16, "sent_at": "uint", "to": 32, "type": "text", "version": "uint"}
 SCHEME = "vouch://"
 RETRY_INITIAL_MS, RETRY_MAXIMUM_MS = 1000, 300000
@@ -624,8 +632,21 @@ def read_card_body(body):
     return bytes(body["document"])
 
 
+def exact_body(body, shape):
+    """A body that is a map with exactly the keys of shape: 'bytes', 'text' or a byte count."""
+    if not isinstance(body, dict) or set(body) != set(shape):
+        raise Refused("invalid-body", "keys")
+    for key, kind in shape.items():
+        value = body[key]
+        if kind == "text" and not isinstance(value, str) or kind != "text" and not isinstance(value, bytes):
+            raise Refused("invalid-body", key)
+        if isinstance(kind, int) and len(value) != kind:
+            raise Refused("invalid-body", key + " size")
+    return body
+
+
 def read_body(type_name, body):
-    """§5: a body read for its type; Refused('invalid-body') when it is not that shape."""
+    """§5 and invitations.md §5: a body read for its type; Refused('invalid-body') when it is not that shape."""
     if type_name in ("ping", "pong", "ack"):
         if not (isinstance(body, dict) and len(body) == 0):
             raise Refused("invalid-body", type_name + " body")
@@ -634,6 +655,19 @@ def read_body(type_name, body):
         return read_error_body(body)
     if type_name == "card":
         return read_card_body(body)
+    if type_name == "invitation":
+        return exact_body(body, {"document": "bytes", "note": "text", "salt": 16, "card": "bytes"})
+    if type_name in ("invitation-question", "invitation-reply"):
+        exact_body(body, {"invitation": 16, "note": "text"})
+        try:
+            note_rule(body["note"], NOTE_LIMIT, True)
+        except Refused as refusal:
+            raise Refused("invalid-body", str(refusal))
+        return body
+    if type_name == "invitation-withdrawal":
+        return exact_body(body, {"invitation": 16})
+    if type_name in ("acceptance", "connection-removal"):
+        return exact_body(body, {"document": "bytes"})
     raise Refused("unknown-type", type_name)
 
 
@@ -662,6 +696,256 @@ def tie_break(local, peer, existing, new):
 
 def retry_base_ms(failed_attempts):
     return min(RETRY_INITIAL_MS * 2 ** (failed_attempts - 1), RETRY_MAXIMUM_MS)
+
+
+# ---------------------------------------------------------------- invitations (invitations.md)
+
+NOTE_LIMIT, CONTEXT_LIMIT = 1000, 500
+MAX_INVITATION_LIFETIME = 30 * 24 * 3600 * 1000
+DEFAULT_INVITATION_LIFETIME = 14 * 24 * 3600 * 1000
+INVITATION_SKEW = 5 * 60 * 1000
+MAX_THREAD = 10
+NOTE_CONTEXT = "vouch.invitation note"
+RELATIONSHIPS = {"colleague": "colleague", "classmate": "classmate", "client": "supplier", "supplier": "client",
+                 "mentor": "mentee", "mentee": "mentor", "met-at-event": "met-at-event", "friend": "friend",
+                 "family": "family", "other": "other"}
+# White_Space (invitations.md §3.3): the list of profile.md §Links plus the controls it names.
+ANY_WHITE_SPACE = WHITE_SPACE | {"\t", "\n", "\x0b", "\x0c", "\r", "\x85"}
+
+
+def note_rule(value, limit, newlines):
+    text_rule(value, limit, newlines)
+    if all(c in ANY_WHITE_SPACE for c in value):
+        raise Refused("invalid-value", "only white space")
+
+
+def note_digest(note, salt):
+    return hashlib.sha256(encode([NOTE_CONTEXT, Bytes(salt), note])).digest()
+
+
+def take_field(mapping, key, kind, size=None):
+    if key not in mapping:
+        raise Refused("missing-field", key)
+    value = mapping.pop(key)
+    ok = {"uint": is_uint(value), "text": isinstance(value, str), "bytes": isinstance(value, bytes)}[kind]
+    if not ok:
+        raise Refused("wrong-type", key)
+    if kind == "bytes" and size is not None and len(value) != size:
+        raise Refused("invalid-value", key + " size")
+    if kind == "uint":
+        in_range(value, key)
+    return bytes(value) if kind == "bytes" else value
+
+
+def read_payload_map(payload):
+    top = decode(payload)
+    if not isinstance(top, dict):
+        raise Refused("wrong-type", "payload")
+    return dict(top)
+
+
+def read_terms(payload):
+    """§3.5."""
+    top = read_payload_map(payload)
+    terms = {"id": take_field(top, "id", "bytes", 16)}
+    terms["invitee"] = take_field(top, "invitee", "bytes", 32)
+    key_policy(terms["invitee"])
+    terms["relationship"] = take_field(top, "relationship", "text")
+    if terms["relationship"] not in RELATIONSHIPS:
+        raise Refused("invalid-value", "relationship")
+    if "context" in top:
+        terms["context"] = take_field(top, "context", "text")
+        note_rule(terms["context"], CONTEXT_LIMIT, False)
+    terms["created"] = take_field(top, "created", "uint")
+    terms["expires"] = take_field(top, "expires", "uint")
+    terms["note_digest"] = take_field(top, "note_digest", "bytes", 32)
+    if top:
+        raise Refused("unknown-field", sorted(top)[0])
+    if not terms["created"] < terms["expires"] or terms["expires"] - terms["created"] > MAX_INVITATION_LIFETIME:
+        raise Refused("invalid-value", "lifetime")
+    if terms["relationship"] == "other" and "context" not in terms:
+        raise Refused("missing-field", "context")
+    return terms
+
+
+def require_type(type_name, fmt, expected):
+    document_type(type_name, fmt)
+    if type_name != expected:
+        raise Refused("unexpected-document-type", type_name)
+
+
+def signed_invitation(document):
+    """§3.4 steps 1-3: (inviter, terms)."""
+    type_name, fmt, signer, payload, _ = verify_envelope(document)
+    require_type(type_name, fmt, "vouch.invitation")
+    terms = read_terms(payload)
+    if terms["invitee"] == signer:
+        raise Refused("self-invitation")
+    return signer, terms
+
+
+def verify_invitation(body, receiver, now):
+    """§3.4, all ten steps."""
+    inviter, terms = signed_invitation(body["document"])
+    if note_digest(body["note"], body["salt"]) != terms["note_digest"]:
+        raise Refused("bad-signature", "note")
+    note_rule(body["note"], NOTE_LIMIT, True)
+    type_name, fmt, signer, payload, _ = verify_envelope(body["card"])
+    if signer != inviter:
+        raise Refused("signer-mismatch", "card")
+    require_type(type_name, fmt, "vouch.profile")
+    if read_profile(payload)["audience"] != "everyone":
+        raise Refused("invalid-value", "card audience")
+    if terms["invitee"] != receiver:
+        raise Refused("wrong-recipient")
+    if terms["created"] > now + INVITATION_SKEW:
+        raise Refused("clock-skew")
+    if not now < terms["expires"]:
+        raise Refused("expired")
+    return inviter, terms
+
+
+def verify_acceptance(data):
+    """§4.2: the connection as a dict."""
+    type_name, fmt, signer, payload, _ = verify_envelope(data)
+    require_type(type_name, fmt, "vouch.acceptance")
+    top = read_payload_map(payload)
+    accepted = take_field(top, "accepted", "uint")
+    invitation = take_field(top, "invitation", "bytes")
+    if top:
+        raise Refused("unknown-field", sorted(top)[0])
+    inviter, terms = signed_invitation(invitation)
+    if signer != terms["invitee"]:
+        raise Refused("signer-mismatch")
+    if not accepted < terms["expires"]:
+        raise Refused("expired")
+    if accepted + INVITATION_SKEW < terms["created"]:
+        raise Refused("invalid-value", "accepted before created")
+    return {"inviter": inviter, "invitee": signer, "since": accepted, "terms": terms, "invitation": invitation,
+            "id": hashlib.sha256(data).digest()}
+
+
+def verify_removal(data, connection):
+    """§4.5."""
+    type_name, fmt, signer, payload, _ = verify_envelope(data)
+    require_type(type_name, fmt, "vouch.connection-removal")
+    top = read_payload_map(payload)
+    named = take_field(top, "connection", "bytes", 32)
+    take_field(top, "removed", "uint")
+    if top:
+        raise Refused("unknown-field", sorted(top)[0])
+    if named != connection["id"]:
+        raise Refused("invalid-value", "another connection")
+    if signer not in (connection["inviter"], connection["invitee"]):
+        raise Refused("signer-mismatch")
+
+
+def sender_step(state, thread, event, due):
+    """§7.1: (next state, actions) for the vector tables' events."""
+    if event in ("question-from-third", "acceptance-from-third"):
+        return state, ["refuse:wrong-recipient"]
+    if event == "acceptance-other-terms":
+        return state, ["refuse:invalid-value"]
+    if event == "acceptance-dated-ahead":
+        return state, ["refuse:clock-skew"]
+    if event in ("withdraw", "reply"):  # owner commands change nothing when refused
+        refusal = {"connected": "already-connected", "withdrawn": "invitation-withdrawn", "expired": "invitation-expired"}.get(state)
+        if refusal is None and due:
+            refusal = "invitation-expired"
+        if refusal is None and event == "reply" and thread != "open-question":
+            refusal = "no-open-question"
+        if refusal:
+            return state, ["error:" + refusal]
+        if event == "withdraw":
+            return "withdrawn", ["send:invitation-withdrawal", "event:withdrawn"]
+        return "pending", ["send:invitation-reply", "event:replied"]
+    actions = []
+    if state == "pending" and due:
+        state, actions = "expired", ["event:expired"]
+    if event == "tick":
+        return state, actions
+    if event == "question":
+        if state == "pending" and thread == "empty":
+            return state, actions + ["event:question-received"]
+        return state, actions + ["ignore"]
+    # acceptance, acceptance-later-copy: both valid acceptances of the invitation sent
+    if state in ("pending", "expired"):
+        return "connected", actions + ["record-connection", "event:connected"]
+    if state == "withdrawn":
+        return state, actions + ["send:invitation-withdrawal", "ignore"]
+    return state, actions + ["ignore"]
+
+
+def recipient_step(state, thread, event, due):
+    """§7.2: (next state, actions) for the vector tables' events."""
+    if event in ("reply-from-third", "withdrawal-from-third"):
+        return state, ["refuse:wrong-recipient"]
+    if event in ("invitation-again", "invitation-same-id-other-terms"):
+        return state, ["ignore"]
+    if event in ("accept", "decline", "report-spam", "ask-context"):
+        allowed = {"accept": ("pending", "declined"), "decline": ("pending",), "ask-context": ("pending",),
+                   "report-spam": ("pending", "declined", "expired")}[event]
+        if state not in allowed:
+            refusal = {"expired": "invitation-expired", "withdrawn": "invitation-withdrawn", "accepted": "already-connected"}.get(
+                state, "already-answered")
+            return state, ["error:" + refusal]
+        if event == "report-spam":
+            return "reported-spam", ["block", "event:reported-spam"]
+        if due:
+            return state, ["error:invitation-expired"]
+        if event == "accept":
+            return "accepted", ["record-connection", "send:acceptance", "event:accepted"]
+        if event == "decline":
+            return "declined", ["event:declined"]
+        if thread == "full":
+            return state, ["error:thread-full"]
+        if thread == "open-question":
+            return state, ["error:question-open"]
+        return state, ["send:invitation-question", "event:question-asked"]
+    actions = []
+    if state in ("pending", "declined") and due:
+        actions = ["event:expired"] if state == "pending" else []
+        state = "expired"
+    if event == "tick":
+        return state, actions
+    if event == "reply":
+        if state == "pending" and thread == "open-question":
+            return state, actions + ["event:reply-received"]
+        return state, actions + ["ignore"]
+    # withdrawal from the inviter
+    if state in ("pending", "declined"):
+        return "withdrawn", actions + ["event:withdrawn"]
+    if state == "accepted":
+        return "withdrawn", actions + ["drop-connection", "event:withdrawn"]
+    return state, actions + ["ignore"]
+
+
+def policy_decision(policy, situation, note, now):
+    """§6."""
+    if situation["inviter_blocked"]:
+        return "drop:blocked"
+    if situation["already_connected"]:
+        return "drop:already-connected"
+    who = policy["who_may_invite"]
+    if who == "nobody" or who == "introduced" and not situation["introduced"]:
+        return "drop:not-accepting"
+    declined = situation["last_declined"]
+    if declined is not None and now < declined + policy["decline_cooldown_ms"]:
+        return "drop:cooldown"
+    if sum(1 for c in note if c not in ANY_WHITE_SPACE) < policy["minimum_note_length"]:
+        return "drop:note-too-short"
+    if situation["inviter_has_pending"]:
+        return "drop:inviter-has-pending"
+    if situation["pending_count"] >= policy["maximum_pending"]:
+        return "drop:inbox-full"
+    return "show"
+
+
+def crossing(local, peer, ours_pending):
+    """§8."""
+    if not ours_pending:
+        return "no-crossing"
+    return "theirs-stands" if peer < local else "ours-stands"
 
 
 # ---------------------------------------------------------------- the checks
@@ -940,12 +1224,102 @@ def check_transport(c, vectors):
                 == (v["base_ms"], v["minimum_ms"], v["maximum_ms_exclusive"]), str(base))
 
 
+def invitation_body(v):
+    return {"document": bytes.fromhex(v["document_hex"]), "note": v["note"], "salt": bytes.fromhex(v["salt_hex"]),
+            "card": bytes.fromhex(v["card_hex"])}
+
+
+def check_invitations(c, vectors):
+    g = "invitation"
+    limits = vectors["limits"]
+    c.check(g, "limits", limits == {"note_maximum_bytes": NOTE_LIMIT, "context_maximum_bytes": CONTEXT_LIMIT,
+                                    "maximum_lifetime_ms": MAX_INVITATION_LIFETIME, "default_lifetime_ms": DEFAULT_INVITATION_LIFETIME,
+                                    "maximum_clock_skew_ms": INVITATION_SKEW, "maximum_thread_entries": MAX_THREAD})
+    c.check(g, "note commitment context", vectors["note_commitment_context"] == NOTE_CONTEXT)
+    c.check(g, "relationships", {r["name"]: r["inverse"] for r in vectors["relationships"]} == RELATIONSHIPS)
+    seeds = {name: bytes.fromhex(k["seed"]) for name, k in vectors["keys"].items()}
+    keys = {name: public_key_of(seed) for name, seed in seeds.items()}
+    for name, k in vectors["keys"].items():
+        c.check(g, "key " + name, keys[name].hex() == k["public_key"])
+
+    for v in vectors["invitations"]["valid"]:
+        what = v["description"]
+        body = invitation_body(v["body"])
+        terms = dict(v["terms"])
+        value = {k: (Bytes(bytes.fromhex(x)) if k in ("id", "invitee", "note_digest") else x) for k, x in terms.items()}
+        payload = encode(value)
+        c.check(g, "terms encode: " + what, payload.hex() == v["payload_hex"])
+        c.check(g, "note digest: " + what, note_digest(body["note"], body["salt"]).hex() == terms["note_digest"])
+        seed = seeds[v["signer"]]
+        signature = Ed25519PrivateKey.from_private_bytes(seed).sign(signature_input("vouch.invitation", 1, keys[v["signer"]], payload))
+        envelope = encode(["vouch.invitation", 1, Bytes(keys[v["signer"]]), Bytes(payload), Bytes(signature)])
+        c.check(g, "document re-signed: " + what, envelope == body["document"])
+        try:
+            inviter, read = verify_invitation(body, bytes.fromhex(v["receiver"]), v["now"])
+            c.check(g, "verify: " + what, inviter == keys["inviter"] and read == {k: (bytes(x) if isinstance(x, bytes) else x)
+                                                                                  for k, x in value.items()})
+        except Refused as refusal:
+            c.check(g, "verify: " + what, False, str(refusal))
+    for v in vectors["invitations"]["invalid"]:
+        c.expect_code(g, "refuse " + v["description"], v["error"],
+                      lambda: verify_invitation(invitation_body(v["body"]), bytes.fromhex(v["receiver"]), v["now"]))
+
+    for v in vectors["acceptances"]["valid"]:
+        what = v["description"]
+        payload = encode({"accepted": v["accepted"], "invitation": Bytes(bytes.fromhex(v["invitation_hex"]))})
+        c.check(g, "acceptance payload: " + what, payload.hex() == v["payload_hex"])
+        seed = seeds[v["signer"]]
+        signature = Ed25519PrivateKey.from_private_bytes(seed).sign(signature_input("vouch.acceptance", 1, keys[v["signer"]], payload))
+        envelope = encode(["vouch.acceptance", 1, Bytes(keys[v["signer"]]), Bytes(payload), Bytes(signature)])
+        c.check(g, "acceptance re-signed: " + what, envelope.hex() == v["envelope_hex"])
+        try:
+            connection = verify_acceptance(envelope)
+            relationship = connection["terms"]["relationship"]
+            c.check(g, "connection: " + what, (connection["inviter"].hex(), connection["invitee"].hex(), connection["since"],
+                                               relationship, RELATIONSHIPS[relationship], connection["id"].hex())
+                    == (v["inviter"], v["invitee"], v["since"], v["relationship"], v["relationship_seen_by_invitee"], v["connection_id"]))
+        except Refused as refusal:
+            c.check(g, "connection: " + what, False, str(refusal))
+    for v in vectors["acceptances"]["invalid"]:
+        c.expect_code(g, "refuse acceptance " + v["description"], v["error"], lambda: verify_acceptance(bytes.fromhex(v["envelope_hex"])))
+
+    for v in vectors["removals"]:
+        connection = verify_acceptance(bytes.fromhex(v["connection_hex"]))
+        c.expect_code(g, "removal " + v["description"], v["error"], lambda: verify_removal(bytes.fromhex(v["envelope_hex"]), connection))
+
+    for v in vectors["bodies"]:
+        actual = c.outcome(lambda: read_body(v["type"], decode(bytes.fromhex(v["body_hex"]))))
+        c.check(g, "body: " + v["description"], actual == v["result"], "(expected %s, got %s)" % (v["result"], actual))
+
+    for table, step in (("sender", sender_step), ("recipient", recipient_step)):
+        seen = set()
+        for v in vectors[table]:
+            state, actions = step(v["state"], v["thread"], v["event"], v["time"] == "at-expiry")
+            name = "%s %s/%s %s %s" % (table, v["state"], v["thread"], v["event"], v["time"])
+            c.check(g, name, (state, actions) == (v["next"], v["actions"]), "(expected %s %s, got %s %s)"
+                    % (v["next"], v["actions"], state, actions))
+            seen.add((v["state"], v["event"]))
+        states = {"sender": 4, "recipient": 6}[table]
+        events = {"sender": 10, "recipient": 11}[table]
+        c.check(g, table + " table covers every state and event", len(seen) == states * events, str(len(seen)))
+
+    for v in vectors["policy"]:
+        decision = policy_decision(v["policy"], v["situation"], v["note"], v["now"])
+        c.check(g, "policy: " + v["description"], decision == v["decision"], "(expected %s, got %s)" % (v["decision"], decision))
+    for v in vectors["crossing"]:
+        local, peer = bytes.fromhex(v["local"]), bytes.fromhex(v["peer"])
+        decision = crossing(local, peer, v["ours_pending"])
+        c.check(g, "crossing %s/%s" % (v["local"][:8], v["peer"][:8]), decision == v["decision"], decision)
+        if v["ours_pending"]:
+            c.check(g, "crossing agreement", crossing(peer, local, True) != decision)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     directory = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, os.pardir, "vectors")
     checks = [("cbor.json", check_cbor), ("node-id.json", check_node_ids),
               ("envelope.json", check_envelopes), ("profile.json", check_profiles),
-              ("transport.json", check_transport)]
+              ("transport.json", check_transport), ("invitations.json", check_invitations)]
     c = Checker()
     for name, check in checks:
         path = os.path.join(directory, name)

@@ -28,7 +28,8 @@ struct CardSendCommand: AsyncParsableCommand {
         let output = global.output
         try await reporting(output) {
             let queued = try await DaemonConnection.call(global.nodeHome, CardSendRequest(address: address))
-            output.emit(text: "Queued card version \(queued.version) for \(queued.peer) (message \(queued.message), expires \(queued.expiresAt))",
+            output.emit(text: "Queued card version \(queued.version) for \(queued.peer) (message \(queued.message), expires \(queued.expiresAt))"
+                            + CommandHint.which(global.nodeHome),
                         json: queued)
         }
     }

@@ -6,8 +6,17 @@ import VouchStore
 /// another.
 enum CommandHint {
     static func vouch(_ words: String, home: NodeHome) -> String {
-        guard home.url.standardizedFileURL.path != NodeHome.resolve(explicit: nil).url.standardizedFileURL.path else { return "vouch \(words)" }
-        return "vouch \(words) --home \(shellQuoted(home.path))"
+        isDefault(home) ? "vouch \(words)" : "vouch \(words) --home \(shellQuoted(home.path))"
+    }
+
+    /// " (node home DIR)" for output that changed a home other than the default one, so the
+    /// person sees which node they acted on; empty for the default home.
+    static func which(_ home: NodeHome) -> String {
+        isDefault(home) ? "" : " (node home \(home.path))"
+    }
+
+    static func isDefault(_ home: NodeHome) -> Bool {
+        home.url.standardizedFileURL.path == NodeHome.resolve(explicit: nil).url.standardizedFileURL.path
     }
 
     /// `text` as one shell word: unchanged when it holds only safe characters, else in single quotes.

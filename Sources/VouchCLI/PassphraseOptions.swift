@@ -26,6 +26,11 @@ struct PassphraseOptions: ParsableArguments {
     /// The passphrase's bytes; the caller cleanses them after use (`cleanse()`), as this does
     /// with the copies it read them from.
     func passphrase() throws -> [UInt8]? {
+        try Self.read(file: passphraseFile, stdin: passphraseStdin, environmentVariable: Self.environmentVariable)
+    }
+
+    /// The first line of `file`, of standard input, or the value of `environmentVariable`.
+    static func read(file passphraseFile: String?, stdin passphraseStdin: Bool, environmentVariable: String) throws -> [UInt8]? {
         var raw: [UInt8]
         let source: String
         if let passphraseFile {
@@ -40,9 +45,9 @@ struct PassphraseOptions: ParsableArguments {
             raw = Array(data)
             data.resetBytes(in: data.indices)
             source = "standard input"
-        } else if let env = ProcessInfo.processInfo.environment[Self.environmentVariable] {
+        } else if let env = ProcessInfo.processInfo.environment[environmentVariable] {
             raw = Array(env.utf8)
-            source = "$\(Self.environmentVariable)"
+            source = "$\(environmentVariable)"
         } else {
             return nil
         }
@@ -52,5 +57,34 @@ struct PassphraseOptions: ParsableArguments {
         if line.last == 0x0D { line.removeLast() }
         guard !line.isEmpty else { throw CLIError(.invalidInput, code: "empty-passphrase", "the passphrase from \(source) is empty") }
         return line
+    }
+}
+
+/// The passphrase a backup is sealed with (not the key's: the key file goes into the backup as it
+/// is). Required: a backup holds the identity key, so it is never written in the clear.
+struct BackupPassphraseOptions: ParsableArguments {
+    static let environmentVariable = "VOUCH_BACKUP_PASSPHRASE"
+
+    @Option(name: .customLong("passphrase-file"), help: ArgumentHelp(
+        "Read the backup's passphrase from this file (its first line).", valueName: "file"))
+    var passphraseFile: String?
+
+    @Flag(name: .customLong("passphrase-stdin"), help: "Read the backup's passphrase from standard input (its first line).")
+    var passphraseStdin = false
+
+    func validate() throws {
+        if passphraseFile != nil && passphraseStdin {
+            throw ValidationError("give the passphrase one way: --passphrase-file or --passphrase-stdin")
+        }
+    }
+
+    /// The passphrase's bytes (the caller cleanses them); an error when none was given.
+    func passphrase() throws -> [UInt8] {
+        guard let passphrase = try PassphraseOptions.read(file: passphraseFile, stdin: passphraseStdin,
+                                                         environmentVariable: Self.environmentVariable) else {
+            throw CLIError(.usage, code: "passphrase-required",
+                           "a backup is always encrypted: give its passphrase with --passphrase-file, --passphrase-stdin or $\(Self.environmentVariable)")
+        }
+        return passphrase
     }
 }

@@ -67,14 +67,14 @@ struct ProfileSetCommand: ParsableCommand {
 
             guard next.fields != current.fields || next.links != current.links || next.linksAudience != current.linksAudience
                     || next.endpoints != current.endpoints else {
-                output.emit(text: "Nothing changed (profile version \(current.version)).",
+                output.emit(text: "Nothing changed (profile version \(current.version))\(CommandHint.which(global.nodeHome)).",
                             json: ["changed": false, "version": current.version])
                 return
             }
             next.version = current.version + 1
             next.updatedAt = max(UInt64(Date().timeIntervalSince1970), current.updatedAt)
             try node.database.saveProfile(next)
-            output.emit(text: "Profile updated to version \(next.version).\n" + ProfileRendering.text(next, output: output),
+            output.emit(text: "Profile updated to version \(next.version)\(CommandHint.which(global.nodeHome)).\n" + ProfileRendering.text(next, output: output),
                         json: ["changed": true, "version": next.version, "profile": ProfileRendering.json(next)])
         }
     }

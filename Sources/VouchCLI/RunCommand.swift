@@ -75,15 +75,15 @@ struct RunCommand: AsyncParsableCommand {
                                       group: group, logger: logger) { type, data in
                 events.publish(type: type, data: .object(data))
             }
-            if let address = try? runtime.shareableAddress(), let warning = EndpointReach(address.endpoint).warning {
-                logger.notice("the address to share, \(address.endpoint), may not reach this node: \(warning); set `advertise` in config.json if others should reach it")
-            }
             let json = global.json
             let service = NodeService(runtime: runtime, events: events, home: node.home) { bound in
                 // One line on stdout when ready, so scripts and tests can wait for it.
                 let line = json ? Output.jsonLine(["ready": true, "id": node.id.description, "listen": bound])
                                 : "Vouch node \(node.id.shortForm) listening on \(bound)"
                 Output.writeLine(line, to: .standardOutput)
+                if let address = try? runtime.shareableAddress(), let warning = EndpointReach(address.endpoint).warning {
+                    logger.notice("the address to share, \(address.endpoint), may not reach this node: \(warning); set `advertise` in config.json if others should reach it")
+                }
             }
             let serviceGroup = ServiceGroup(configuration: .init(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,

@@ -35,7 +35,7 @@ struct StopCommand: AsyncParsableCommand {
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            output.emit(text: "Stopped the node \(status.shortID) (process \(answer.pid))",
+            output.emit(text: "Stopped the node \(status.shortID) (process \(answer.pid))\(CommandHint.which(home))",
                         json: ["stopped": true, "id": .string(status.id), "pid": .int(Int64(answer.pid))] as JSONValue)
         }
     }

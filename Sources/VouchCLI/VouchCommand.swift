@@ -14,14 +14,15 @@ public struct VouchCommand: AsyncParsableCommand {
             profile, proves who answers at an address over mutually authenticated TLS 1.3, and \
             delivers their profile card to other people's nodes.
 
-            Start with `vouch init`, then `vouch profile set`. Every command takes --json for \
-            scripts; exit statuses are listed in Docs/cli.md.
+            Start with `vouch init`, then `vouch profile set`. Every command takes --home, \
+            --json (for scripts) and --no-color, before or after the command's name; exit \
+            statuses are listed in Docs/cli.md and `man vouch`.
             """,
         version: VouchVersion.string,
         subcommands: [
             InitCommand.self, IdCommand.self, ProfileCommand.self, VerifyCommand.self,
             RunCommand.self, StopCommand.self, StatusCommand.self, AddressCommand.self, PingCommand.self,
-            CardCommand.self, OutboxCommand.self, EventsCommand.self,
+            CardCommand.self, OutboxCommand.self, EventsCommand.self, BackupCommand.self, RestoreCommand.self,
         ]
     )
 

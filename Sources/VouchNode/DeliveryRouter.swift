@@ -14,6 +14,12 @@ struct DeliveryRouter: Sendable {
         do {
             switch delivery {
             case .card(let body): try await cards.receive(body, in: message, from: peer)
+            // The invitation flow (Protocol/invitations.md) is specified and read by VouchProtocol,
+            // but this version of the node has no service for it yet (issue 11): it answers as a
+            // node that does not know these types does, so a sender's outbox drops them at once
+            // instead of retrying for weeks. Each case moves to its service when that lands.
+            case .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval:
+                return .error(WireErrorBody(code: .unknownType, message: "\(delivery.type.rawValue) is not handled by this node yet"))
             }
             return .ack
         } catch let error as ProtocolError {

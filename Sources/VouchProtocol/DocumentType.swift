@@ -6,9 +6,15 @@ public struct DocumentType: Sendable, Hashable, CustomStringConvertible {
     public let versions: ClosedRange<UInt64>
 
     public static let profile = DocumentType(name: "vouch.profile", versions: 1...1)
+    /// An inviter's signed terms of a connection (Protocol/invitations.md).
+    public static let invitation = DocumentType(name: "vouch.invitation", versions: 1...1)
+    /// The invitee's signature over the inviter's exact invitation: the connection record.
+    public static let acceptance = DocumentType(name: "vouch.acceptance", versions: 1...1)
+    /// Either side's signed end of a connection.
+    public static let connectionRemoval = DocumentType(name: "vouch.connection-removal", versions: 1...1)
 
     /// Every type this implementation can verify and read.
-    public static let known: [DocumentType] = [.profile]
+    public static let known: [DocumentType] = [.profile, .invitation, .acceptance, .connectionRemoval]
 
     public static func named(_ name: String) -> DocumentType? {
         known.first { $0.name == name }

@@ -54,4 +54,16 @@ extension ErrorCode where Domain == ProtocolError {
     public static var invalidNodeID: Self { Self("invalid-node-id") }
     /// A public key refused by the key policy (small order, non-canonical).
     public static var weakKey: Self { Self("weak-key") }
+    /// A document whose validity ended (`now` at or after its `expires`), or an acceptance made
+    /// at or after the invitation's `expires` (Protocol/invitations.md).
+    public static var expired: Self { Self("expired") }
+    /// A document dated more than the tolerated clock skew ahead of the reader's clock.
+    public static var clockSkew: Self { Self("clock-skew") }
+    /// A document addressed to another node (an invitation whose invitee is not the reader).
+    public static var wrongRecipient: Self { Self("wrong-recipient") }
+    /// A document signed by another key than the one its role requires (a card not the
+    /// inviter's, an acceptance not the invitee's, a removal by neither side).
+    public static var signerMismatch: Self { Self("signer-mismatch") }
+    /// An invitation whose invitee is its own signer.
+    public static var selfInvitation: Self { Self("self-invitation") }
 }

@@ -47,6 +47,9 @@ struct NewcomerTests {
         let notRunning = try box.vouch(["status"])
         #expect(notRunning.status == 69)
         #expect(notRunning.stderr.contains("start it with `vouch run --home \(box.home.path)`"), "\(notRunning)")
+        // Output that changed a home other than the default names it.
+        let set = try box.vouch(["profile", "set", "--name", "Ada"])
+        #expect(set.stdout.hasPrefix("Profile updated to version 1 (node home \(box.home.path))."), "\(set)")
         // The default home needs no --home in its hints.
         let plain = try box.vouch(["init"], useHome: false)
         #expect(plain.status == 0, "\(plain)")

@@ -12,6 +12,7 @@ enum VectorBuilder {
         ("envelope.json", envelope),
         ("profile.json", profile),
         ("transport.json", transport),
+        ("invitations.json", invitations),
     ]
 
     // MARK: Helpers

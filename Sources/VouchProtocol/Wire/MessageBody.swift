@@ -17,6 +17,12 @@ public enum MessageBody: Sendable, Equatable {
             case .ack: try Self.requireEmpty(body, type); self = .ack
             case .error: self = .error(try WireErrorBody(body))
             case .card: self = .delivery(.card(try CardBody(body)))
+            case .invitation: self = .delivery(.invitation(try InvitationBody(body)))
+            case .invitationQuestion: self = .delivery(.invitationQuestion(try InvitationNoteBody(body)))
+            case .invitationReply: self = .delivery(.invitationReply(try InvitationNoteBody(body)))
+            case .invitationWithdrawal: self = .delivery(.invitationWithdrawal(try InvitationWithdrawalBody(body)))
+            case .acceptance: self = .delivery(.acceptance(try SignedDocumentBody(body, context: "acceptance")))
+            case .connectionRemoval: self = .delivery(.connectionRemoval(try SignedDocumentBody(body, context: "connection-removal")))
             }
         } catch let error as ProtocolError {
             throw error
@@ -56,16 +62,38 @@ public enum MessageBody: Sendable, Equatable {
 /// The body of a message that travels through the outbox and is acked (`WireMessageType.Kind.delivery`).
 public enum Delivery: Sendable, Equatable {
     case card(CardBody)
+    /// The inviter's signed terms, note and card (Protocol/invitations.md).
+    case invitation(InvitationBody)
+    /// The invitee asks the inviter for context.
+    case invitationQuestion(InvitationNoteBody)
+    /// The inviter answers a question.
+    case invitationReply(InvitationNoteBody)
+    /// The inviter takes an invitation back.
+    case invitationWithdrawal(InvitationWithdrawalBody)
+    /// The invitee's signed acceptance: the connection record.
+    case acceptance(SignedDocumentBody)
+    /// Either side's signed end of a connection.
+    case connectionRemoval(SignedDocumentBody)
 
     public var type: WireMessageType {
         switch self {
         case .card: .card
+        case .invitation: .invitation
+        case .invitationQuestion: .invitationQuestion
+        case .invitationReply: .invitationReply
+        case .invitationWithdrawal: .invitationWithdrawal
+        case .acceptance: .acceptance
+        case .connectionRemoval: .connectionRemoval
         }
     }
 
     public var value: CBORValue {
         switch self {
         case .card(let body): body.value
+        case .invitation(let body): body.value
+        case .invitationQuestion(let body), .invitationReply(let body): body.value
+        case .invitationWithdrawal(let body): body.value
+        case .acceptance(let body), .connectionRemoval(let body): body.value
         }
     }
 }

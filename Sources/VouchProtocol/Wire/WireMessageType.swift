@@ -15,6 +15,19 @@ public enum WireMessageType: String, Sendable, CaseIterable {
     case ack
     /// A signed profile card shared with the recipient. Body: {document: bytes}. Answered by `ack`.
     case card
+    /// An invitation to connect: the inviter's signed terms, note and card
+    /// (Protocol/invitations.md). Body: {document, note, salt, card}. Answered by `ack`.
+    case invitation
+    /// The invitee asks the inviter for context. Body: {invitation, note}. Answered by `ack`.
+    case invitationQuestion = "invitation-question"
+    /// The inviter answers a question. Body: {invitation, note}. Answered by `ack`.
+    case invitationReply = "invitation-reply"
+    /// The inviter takes an invitation back. Body: {invitation}. Answered by `ack`.
+    case invitationWithdrawal = "invitation-withdrawal"
+    /// The invitee's signed acceptance, the connection record. Body: {document}. Answered by `ack`.
+    case acceptance
+    /// A signed removal of a connection, by either side. Body: {document}. Answered by `ack`.
+    case connectionRemoval = "connection-removal"
 
     /// How a session treats a message of this type (Protocol/transport.md §5).
     public enum Kind: Sendable, Equatable {
@@ -31,7 +44,8 @@ public enum WireMessageType: String, Sendable, CaseIterable {
         switch self {
         case .ping: .request
         case .pong, .error, .ack: .reply
-        case .card: .delivery
+        case .card, .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval:
+            .delivery
         }
     }
 

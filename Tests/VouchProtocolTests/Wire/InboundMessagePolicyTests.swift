@@ -81,7 +81,9 @@ struct InboundMessagePolicyTests {
         }
     }
 
-    @Test func onlyCardsAreDeliveries() {
-        #expect(WireMessageType.allCases.filter(\.isDelivery) == [.card])
+    @Test("cards and the invitation flow's messages are the deliveries; control messages are not")
+    func deliveries() {
+        #expect(WireMessageType.allCases.filter(\.isDelivery) ==
+            [.card, .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval])
     }
 }

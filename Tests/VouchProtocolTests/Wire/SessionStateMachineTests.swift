@@ -269,7 +269,11 @@ struct MessageBodyTests {
         let valid: CBORValue = switch type {
         case .ping, .pong, .ack: .map([:])
         case .error: WireErrorBody(code: .busy, message: "m").value
-        case .card: .map(["document": .bytes([1])])
+        case .card, .acceptance, .connectionRemoval: .map(["document": .bytes([1])])
+        case .invitation: .map(["document": .bytes([1]), "note": .text("n"), "salt": .bytes([UInt8](repeating: 7, count: 16)),
+                                "card": .bytes([2])])
+        case .invitationQuestion, .invitationReply: .map(["invitation": .bytes([UInt8](repeating: 1, count: 16)), "note": .text("n")])
+        case .invitationWithdrawal: .map(["invitation": .bytes([UInt8](repeating: 1, count: 16))])
         }
         let body = try MessageBody(type: type, body: valid)
         #expect(body.type == type)
@@ -281,6 +285,8 @@ struct MessageBodyTests {
         #expect(WireMessageType.ping.kind == .request)
         #expect([WireMessageType.pong, .error, .ack].allSatisfy { $0.kind == .reply })
         #expect(WireMessageType.card.kind == .delivery && WireMessageType.card.isDelivery)
+        #expect([WireMessageType.invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval]
+            .allSatisfy { $0.kind == .delivery })
     }
 }
 
