@@ -233,8 +233,9 @@ final class PeerSessionHandler: ChannelDuplexHandler {
         guard let peer = session?.peer else { return }
         let runtime = self.runtime
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let source = context.channel.remoteAddress?.ipAddress
         let promise = context.eventLoop.makePromise(of: MessageBody.self)
-        promise.completeWithTask { await runtime.deliveries.handle(delivery, in: message, from: peer) }
+        promise.completeWithTask { await runtime.deliveries.handle(delivery, in: message, from: peer, source: source) }
         promise.futureResult.whenSuccess { answer in
             loopBound.value.send(answer, replyTo: message.id)
             loopBound.value.apply { $0.deliveryFinished() }
