@@ -42,6 +42,8 @@ let package = Package(
             name: "COpenSSL",
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
+        // glibc's malloc_trim and mallinfo2, for the node's HeapTrimmer (Swift's Glibc omits them).
+        .systemLibrary(name: "CGlibcMalloc"),
         // Ed25519, X25519, SHA-256, randomness, constant-time compare, key files, certificates.
         .target(name: "VouchCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         // What crosses the wire or is signed: node IDs, canonical encoding, envelopes, documents.
@@ -80,7 +82,7 @@ let package = Package(
         .target(
             name: "VouchNode",
             dependencies: [
-                "VouchCrypto", "VouchProtocol", "VouchStore", "VouchTLS", "VouchAdmin",
+                "VouchCrypto", "VouchProtocol", "VouchStore", "VouchTLS", "VouchAdmin", "CGlibcMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

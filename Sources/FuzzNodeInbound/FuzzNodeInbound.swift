@@ -36,7 +36,7 @@ func receiveInboundFrame(_ frame: [UInt8], from peer: NodeID, runtime: NodeRunti
     var replies: [MessageBody] = []
     for action in session.received(frame, now: .zero, wallClock: FuzzNode.nowMilliseconds()) {
         guard case .deliver(let message, let delivery) = action else { continue }
-        replies.append(await runtime.deliveries.handle(delivery, in: message, from: peer))
+        replies.append(await runtime.deliveries.handle(delivery, in: message, from: peer, source: FuzzNode.peerAddress))
         _ = session.deliveryFinished()
     }
     return replies
@@ -66,6 +66,9 @@ enum FuzzNode {
             fatalError("cannot set up the node to fuzz: \(error)")
         }
     }()
+
+    /// The peer's IP address as the session handler would pass it (a documentation address).
+    static let peerAddress = "192.0.2.1"
 
     static func nowMilliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 

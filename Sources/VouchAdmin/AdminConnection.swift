@@ -47,7 +47,8 @@ struct AdminConnection {
                                 // A follower's further input is read only to notice when it goes.
                                 if following { continue }
                                 defer { if authenticated { authenticationDeadline.cancel() } }
-                                switch try await answer(line, authenticated: &authenticated) {
+                                switch try await answer(line, authenticated: &authenticated,
+                                                        whenAuthenticated: { authenticationDeadline.cancel() }) {
                                 case .next: continue
                                 case .close: return
                                 case .follow(let subscription):
@@ -75,7 +76,9 @@ struct AdminConnection {
         }
     }
 
-    private func answer(_ line: AdminLine, authenticated: inout Bool) async throws -> Step {
+    /// `whenAuthenticated` runs before the auth reply is sent: once a client is told it is
+    /// authenticated, the authentication deadline must no longer close its connection.
+    private func answer(_ line: AdminLine, authenticated: inout Bool, whenAuthenticated: () -> Void) async throws -> Step {
         let bytes: ByteBuffer
         switch line {
         case .tooLong:
@@ -111,6 +114,7 @@ struct AdminConnection {
                 return .close
             }
             authenticated = true
+            whenAuthenticated()
             try await send(AdminMessage.result(id: request.id, try JSONValue(encoding: AuthResponse(authenticated: true))))
             return .next
         }

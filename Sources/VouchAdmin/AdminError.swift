@@ -55,6 +55,25 @@ public struct AdminError: CodedError, Hashable {
         case tlsFailed = "tls-failed"
         /// The peer answered with an error message.
         case peerError = "peer-error"
+        /// No invitation, connection or blocked node by that name.
+        case notFound = "not-found"
+        /// A prefix that names more than one connection: type more of it.
+        case ambiguous
+        /// The owner's own profile has no endpoint: an invitee's node could not answer.
+        case noEndpoint = "no-endpoint"
+        /// `invitation.send` to someone whose invitation waits in the inbox: accept theirs instead
+        /// (Protocol/invitations.md §8).
+        case invitationPending = "invitation-pending"
+        /// An invitation to that node is already pending.
+        case alreadyInvited = "already-invited"
+        // The lifecycle's refusals of an owner command (Protocol/invitations.md §10, `InvitationFlowError`).
+        case invitationExpired = "invitation-expired"
+        case invitationWithdrawn = "invitation-withdrawn"
+        case alreadyAnswered = "already-answered"
+        case alreadyConnected = "already-connected"
+        case questionOpen = "question-open"
+        case noOpenQuestion = "no-open-question"
+        case threadFull = "thread-full"
 
         // From the client, before or instead of a server answer.
         /// Nothing listens on the socket, or the socket or cookie does not exist.

@@ -48,12 +48,16 @@ final class ChildProcess: @unchecked Sendable {
     /// Held open so a child that reads its standard input (`openssl s_server`) never sees EOF.
     private let stdinPipe = Pipe()
 
-    /// Starts `executable` with `arguments`; its standard output and error go to the given
-    /// files (or nowhere).
-    init(_ executable: String, _ arguments: [String], stdout: URL? = nil, stderr: URL? = nil) throws {
+    /// Starts `executable` with `arguments` and this process's environment plus `environment`;
+    /// its standard output and error go to the given files (or nowhere).
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+         stdout: URL? = nil, stderr: URL? = nil) throws {
         name = URL(fileURLWithPath: executable).lastPathComponent
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardInput = stdinPipe
         process.standardOutput = try stdout.map(Self.openForWriting) ?? FileHandle.nullDevice
         process.standardError = try stderr.map(Self.openForWriting) ?? FileHandle.nullDevice

@@ -16,6 +16,10 @@ let benchmarks: [Benchmark] = [
     HandshakeBenchmark.benchmark,
     ThroughputBenchmark.benchmark,
     IdleSessionsBenchmark.benchmark,
+    ChurnBenchmark.benchmark,
+    FloodBenchmark.benchmark,
+    HalfOpenBenchmark.benchmark,
+    FFDHEBenchmark.benchmark,
 ]
 
 @MainActor
@@ -30,6 +34,11 @@ func usage() -> String {
         "  --rounds N    repeat, alternating ours and the reference, and report the best of each (default 1)",
         "", "handshakes:    --log-level L   the in-process node's log level (default info, as vouch run)",
         "idle-sessions: --count N       sessions to hold (default 1000); --parallel N  handshakes at a time (default 32)",
+        "ed25519:       --signers N     distinct signers for the cold path (default 1000)",
+        "churn:         --count N (10000) --batch N (1000) --parallel N (16) [--settle S (5)] [--together] [--env NAME=VALUE] [--malloc-trim]",
+        "flood:         --seconds N     how long the flooder floods (default 30)",
+        "half-open:     --sockets N (128) --addresses N (1: 127.0.0.1 only); --seconds N  fresh peers for N s (default 30)",
+        "ffdhe:         --rounds N      5 × N s_client connections per group",
     ]
     return lines.joined(separator: "\n")
 }

@@ -7,8 +7,9 @@ struct EventsCommand: AsyncParsableCommand {
         commandName: "events",
         abstract: "Stream what the node does, one event per line.",
         discussion: """
-            Prints events as they happen (session.opened, session.closed, card.received, \
-            outbox.queued, outbox.delivered, outbox.expired, outbox.failed) until interrupted; \
+            Prints events as they happen (session.*, card.received, outbox.*, invitation.*, \
+            connection.made, connection.removed, node.blocked, node.unblocked, policy.changed; \
+            the full list is in Docs/admin-api.md) until interrupted; \
             a --type that names no event is refused. \
             With --json each line is a JSON object {"type", "time", "data"}.
             """

@@ -71,7 +71,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     static func of(_ reason: AdminError.Reason) -> ExitStatus {
         switch reason {
         case .invalidParams, .invalidAddress, .ownAddress: return .invalidInput
-        case .emptyProfile: return .notFound
+        case .emptyProfile, .notFound, .noEndpoint: return .notFound
+        case .ambiguous, .questionOpen, .noOpenQuestion, .threadFull, .invitationExpired, .invitationWithdrawn: return .invalidInput
+        case .invitationPending, .alreadyInvited, .alreadyAnswered, .alreadyConnected: return .alreadyExists
         case .daemonNotRunning, .connectionClosed: return .unavailable
         case .alreadyRunning: return .alreadyExists
         case .io: return .ioError

@@ -54,10 +54,31 @@ struct VerifyCommand: ParsableCommand {
                 let document = try ProfileDocument(envelope: envelope)
                 json["document"] = ProfileRendering.json(document)
                 text += "\n" + ProfileRendering.text(document, output: output)
+            case .acceptance:
+                // The connection record: the invitee's signature over the inviter's signed terms.
+                // Both signatures are checked; both signers are named.
+                let connection = try Connection(verifying: envelope.encoded)
+                json["signers"] = [connection.inviter.description, connection.invitee.description]
+                json["document"] = ["connection": Hex.encode(connection.id), "inviter": connection.inviter.description,
+                                    "invitee": connection.invitee.description, "relationship": connection.relationship.rawValue,
+                                    "context": connection.context.map { $0 as Any } ?? NSNull(), "since": connection.since, "introduced_by": NSNull(),
+                                    "invitation": connection.invitation.terms.id.description,
+                                    "invitation_expires": connection.invitation.terms.expires] as [String: Any]
+                text = "Valid connection record (\(envelope.type)), signed by both sides:\n"
+                    + "  invited by  \(output.bold(connection.inviter.description))\n"
+                    + "  accepted by \(output.bold(connection.invitee.description))\n"
+                    + "  the invitee is the inviter's \(connection.relationship.rawValue)"
+                    + (connection.context.map { ": \(UntrustedText.escaped($0))" } ?? "") + "\n"
+                    + "  since \(Self.isoTime(connection.since)) (Unix ms \(connection.since))\n"
+                    + "  connection id \(Hex.encode(connection.id))"
             default:
                 throw ProtocolError(.unknownDocumentType, "no reader for \(envelope.type)")
             }
             output.emit(text: text, json: json)
         }
+    }
+
+    static func isoTime(_ milliseconds: UInt64) -> String {
+        ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000))
     }
 }

@@ -12,7 +12,8 @@ public struct VouchCommand: AsyncParsableCommand {
         discussion: """
             Every person runs their own node. It holds their Ed25519 identity and signed \
             profile, proves who answers at an address over mutually authenticated TLS 1.3, and \
-            delivers their profile card to other people's nodes.
+            delivers their profile card to other people's nodes. People connect by invitation: \
+            a personal note and how they know each other, accepted into a record both sign.
 
             Start with `vouch init`, then `vouch profile set`. Every command takes --home, \
             --json (for scripts) and --no-color, before or after the command's name; exit \
@@ -23,6 +24,10 @@ public struct VouchCommand: AsyncParsableCommand {
             InitCommand.self, IdCommand.self, ProfileCommand.self, VerifyCommand.self,
             RunCommand.self, StopCommand.self, StatusCommand.self, AddressCommand.self, PingCommand.self,
             CardCommand.self, OutboxCommand.self, EventsCommand.self, BackupCommand.self, RestoreCommand.self,
+            InviteCommand.self, InboxCommand.self, AcceptCommand.self, DeclineCommand.self, AskContextCommand.self,
+            ReportSpamCommand.self, InvitationsCommand.self, WithdrawCommand.self, ReplyCommand.self,
+            ConnectionsCommand.self, ConnectionCommand.self, DisconnectCommand.self,
+            BlockCommand.self, UnblockCommand.self, BlockedCommand.self, PolicyCommand.self,
         ]
     )
 

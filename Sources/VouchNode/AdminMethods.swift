@@ -23,6 +23,18 @@ extension NodeRuntime {
         router.register(CardSendRequest.self) { [self] request in try cards.send(to: try Self.address(request.address)) }
         router.register(CardListRequest.self) { [self] _ in try cards.list() }
         router.register(OutboxListRequest.self) { [self] _ in try outboxList() }
+        router.register(InvitationSendRequest.self) { [self] request in try await invitations.send(request) }
+        router.register(InboxRequest.self) { [self] request in try invitations.inbox(all: request.all ?? false) }
+        router.register(SentInvitationsRequest.self) { [self] _ in try invitations.sent() }
+        router.register(InvitationAnswerRequest.self) { [self] request in try await invitations.answer(request) }
+        router.register(ConnectionListRequest.self) { [self] _ in try connections.list() }
+        router.register(ConnectionShowRequest.self) { [self] request in try connections.show(request.id) }
+        router.register(ConnectionRemoveRequest.self) { [self] request in try await connections.remove(request.id) }
+        router.register(BlockAddRequest.self) { [self] request in try await blocks.block(request.node, blocked: true) }
+        router.register(BlockRemoveRequest.self) { [self] request in try await blocks.block(request.node, blocked: false) }
+        router.register(BlockListRequest.self) { [self] _ in try blocks.list() }
+        router.register(PolicyShowRequest.self) { [self] _ in try blocks.policy() }
+        router.register(PolicySetRequest.self) { [self] request in try await blocks.setPolicy(request) }
         return router
     }
 

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 package import VouchProtocol
 import VouchStore
 
@@ -8,18 +9,41 @@ import VouchStore
 /// new delivery type does not compile until it is routed here.
 package struct DeliveryRouter: Sendable {
     let cards: CardService
+    let invitations: InvitationService
+    let connections: ConnectionService
+    let database: NodeDatabase
     let logger: Logger
+    /// Invitations per sender and per source address (`InvitationRateLimit`).
+    let invitationRate = InvitationRateGate()
 
-    package func handle(_ delivery: Delivery, in message: WireMessage, from peer: NodeID) async -> MessageBody {
+    /// `source` is the peer's IP address (nil if unknown): what the per-address rate limit counts.
+    package func handle(_ delivery: Delivery, in message: WireMessage, from peer: NodeID, source: String?) async -> MessageBody {
+        // Before any other check, and the same for every sender (blocked or not).
+        if case .invitation = delivery, !invitationRate.admit(sender: peer, source: source) {
+            logger.info("invitation rate limit reached", metadata: ["peer": .string(peer.shortForm)])
+            return .error(WireErrorBody(code: .busy, message: "too many invitations from this node or address; try again later"))
+        }
         do {
+            // A blocked node's cards, invitations, questions and replies are acked and dropped:
+            // the same answer as for anyone, so it cannot tell it is blocked. What settles
+            // state the owner started (an acceptance, a withdrawal, a removal) still counts.
+            switch delivery {
+            case .card, .invitation, .invitationQuestion, .invitationReply:
+                if try database.isBlocked(peer) {
+                    logger.info("dropped a message from a blocked node", metadata: ["peer": .string(peer.shortForm), "type": .string(delivery.type.rawValue)])
+                    return .ack
+                }
+            case .invitationWithdrawal, .acceptance, .connectionRemoval:
+                break
+            }
             switch delivery {
             case .card(let body): try await cards.receive(body, in: message, from: peer)
-            // The invitation flow (Protocol/invitations.md) is specified and read by VouchProtocol,
-            // but this version of the node has no service for it yet (issue 11): it answers as a
-            // node that does not know these types does, so a sender's outbox drops them at once
-            // instead of retrying for weeks. Each case moves to its service when that lands.
-            case .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval:
-                return .error(WireErrorBody(code: .unknownType, message: "\(delivery.type.rawValue) is not handled by this node yet"))
+            case .invitation(let body): try await invitations.receive(body, in: message, from: peer)
+            case .invitationQuestion(let body): try await invitations.receiveQuestion(body, in: message, from: peer)
+            case .invitationReply(let body): try await invitations.receiveReply(body, in: message, from: peer)
+            case .invitationWithdrawal(let body): try await invitations.receiveWithdrawal(body, in: message, from: peer)
+            case .acceptance(let body): try await invitations.receiveAcceptance(body, in: message, from: peer)
+            case .connectionRemoval(let body): try await connections.receiveRemoval(body, in: message, from: peer)
             }
             return .ack
         } catch let error as ProtocolError {
@@ -32,4 +56,19 @@ package struct DeliveryRouter: Sendable {
             return .error(WireErrorBody(code: .internal, message: "the receiving node failed to store the message"))
         }
     }
+}
+
+/// The node's one `InvitationRateLimit`, shared by every session.
+final class InvitationRateGate: Sendable {
+    private let limit = Mutex(InvitationRateLimit())
+
+    func admit(sender: NodeID, source: String?) -> Bool {
+        let now = ContinuousClock.now - ContinuousClock.Instant.zeroReference
+        return limit.withLock { $0.admit(sender: sender, source: source, now: now) }
+    }
+}
+
+extension ContinuousClock.Instant {
+    /// A fixed instant to measure monotonic time from.
+    fileprivate static let zeroReference = ContinuousClock.now
 }

@@ -33,6 +33,12 @@ public final class NodeRuntime: Sendable {
     let outbox: Outbox
     /// Profile cards: received, sent, listed.
     let cards: CardService
+    /// The invitation flow: sent and received invitations, the owner's answers.
+    let invitations: InvitationService
+    /// The co-signed connection records.
+    let connections: ConnectionService
+    /// Blocked nodes and the recipient policy.
+    let blocks: BlockService
     /// Where each inbound delivery goes, by type.
     package let deliveries: DeliveryRouter
     /// `vouch stop`: ends `NodeService.run` like SIGTERM does.
@@ -57,9 +63,14 @@ public final class NodeRuntime: Sendable {
         let publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void = { events($0.rawValue, $1) }
         let outbox = Outbox(database: database, wakeup: outboxWakeup, publish: publish)
         let cards = CardService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
+        let invitations = InvitationService(identityKey: identityKey, database: database, config: config, outbox: outbox, logger: logger, publish: publish)
+        let connections = ConnectionService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
         self.outbox = outbox
         self.cards = cards
-        self.deliveries = DeliveryRouter(cards: cards, logger: logger)
+        self.invitations = invitations
+        self.connections = connections
+        self.blocks = BlockService(database: database, publish: publish)
+        self.deliveries = DeliveryRouter(cards: cards, invitations: invitations, connections: connections, database: database, logger: logger)
     }
 
     func nextSessionSerial() -> UInt64 {

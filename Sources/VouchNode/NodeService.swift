@@ -43,6 +43,8 @@ public struct NodeService: Service {
                     })
                 }
                 group.addTask { await OutboxWorker(runtime: runtime).run() }
+                group.addTask { await ConnectionTimer(runtime: runtime).run() }
+                group.addTask { await HeapTrimmer().run() }
                 group.addTask { try await gracefulShutdown() }
                 group.addTask {
                     await runtime.stopSignal.wait()

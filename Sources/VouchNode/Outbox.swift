@@ -23,6 +23,22 @@ struct Outbox: Sendable {
                                   "type": .string(delivery.type.rawValue)])
         return entry
     }
+
+    /// An entry for `delivery` to `peer` living until `expiresAt`, to be committed by the caller
+    /// in the same transaction as the state change that sends it; then call `queued`.
+    func entry(_ delivery: Delivery, to peer: NodeID, now: UInt64, expiresAt: UInt64) -> OutboxEntry {
+        OutboxEntry(messageID: .random(), peer: peer, delivery: delivery, sentAt: now, expiresAt: expiresAt, nextAttemptAt: now)
+    }
+
+    /// After the commit of entries made by `entry`: wakes the worker and tells the scripts.
+    func queued(_ entries: [OutboxEntry]) {
+        guard !entries.isEmpty else { return }
+        wakeup.signal()
+        for entry in entries {
+            publish(.outboxQueued, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                                      "type": .string(entry.type.rawValue)])
+        }
+    }
 }
 
 /// A level-triggered wakeup: `signal()` makes the next (or current) `wait` return.

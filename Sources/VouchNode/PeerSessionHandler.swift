@@ -33,9 +33,10 @@ final class PeerSessionHandler: ChannelDuplexHandler {
     private var heldRead = false
     /// Why the connection failed, given to requests still waiting when it closes.
     private var failure: (any Error)?
-    /// Completed once the session is registered (or failed if the connection ends first).
-    private let established: EventLoopPromise<PeerSession>
-    private var settled = false
+    /// Completed once the session is registered (or failed if the connection ends first), then
+    /// dropped: its future's value is the session, which holds this handler, so keeping the
+    /// promise would keep the handler, the session and the channel alive after the close.
+    private var established: EventLoopPromise<PeerSession>?
 
     init(runtime: NodeRuntime, direction: SessionDirection, remoteAddress: String, established: EventLoopPromise<PeerSession>) {
         self.runtime = runtime
@@ -47,6 +48,15 @@ final class PeerSessionHandler: ChannelDuplexHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    /// Also reached without `channelInactive` when the channel never became active (a dial that
+    /// failed to connect): the context, which holds this handler, must be let go here too, and the
+    /// promise settled, or both stay allocated for ever.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        keepaliveTask?.cancel()
+        settle(.failure(failure ?? SessionError(kind: .closed, message: "the connection closed before the session was established")))
+        self.context = nil
+    }
 
     /// Monotonic time for the machine.
     private static func now() -> Duration { .nanoseconds(Int64(clamping: NIODeadline.now().uptimeNanoseconds)) }
@@ -82,8 +92,8 @@ final class PeerSessionHandler: ChannelDuplexHandler {
     }
 
     private func settle(_ result: Result<PeerSession, any Error>) {
-        guard !settled else { return }
-        settled = true
+        guard let established else { return }
+        self.established = nil
         established.completeWith(result)
     }
 
@@ -223,8 +233,9 @@ final class PeerSessionHandler: ChannelDuplexHandler {
         guard let peer = session?.peer else { return }
         let runtime = self.runtime
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let source = context.channel.remoteAddress?.ipAddress
         let promise = context.eventLoop.makePromise(of: MessageBody.self)
-        promise.completeWithTask { await runtime.deliveries.handle(delivery, in: message, from: peer) }
+        promise.completeWithTask { await runtime.deliveries.handle(delivery, in: message, from: peer, source: source) }
         promise.futureResult.whenSuccess { answer in
             loopBound.value.send(answer, replyTo: message.id)
             loopBound.value.apply { $0.deliveryFinished() }

@@ -76,6 +76,68 @@ enum Migrations {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v3: invitations, threads, connections, blocks") { db in
+            try db.execute(sql: """
+                -- Invitations this node received and showed to its owner (dropped ones are not
+                -- kept). handle is the short local number the owner types; the exact message
+                -- body is kept so the invitation can be verified again whenever it is read.
+                CREATE TABLE received_invitation (
+                    handle INTEGER PRIMARY KEY AUTOINCREMENT,
+                    inviter BLOB NOT NULL CHECK (length(inviter) = 32),
+                    invitation_id BLOB NOT NULL CHECK (length(invitation_id) = 16),
+                    body BLOB NOT NULL,
+                    state TEXT NOT NULL,
+                    expires INTEGER NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    answered_at INTEGER,
+                    crossing INTEGER NOT NULL DEFAULT 0,
+                    connection_id BLOB,
+                    UNIQUE (inviter, invitation_id)
+                ) STRICT;
+                CREATE INDEX received_invitation_state ON received_invitation(state, inviter);
+                -- Invitations this node's owner sent.
+                CREATE TABLE sent_invitation (
+                    handle INTEGER PRIMARY KEY AUTOINCREMENT,
+                    invitation_id BLOB NOT NULL UNIQUE CHECK (length(invitation_id) = 16),
+                    invitee BLOB NOT NULL CHECK (length(invitee) = 32),
+                    document BLOB NOT NULL,
+                    note TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    expires INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    connection_id BLOB
+                ) STRICT;
+                CREATE INDEX sent_invitation_invitee ON sent_invitation(invitee, state);
+                -- Context questions and replies, in order, per invitation on either side.
+                CREATE TABLE invitation_thread (
+                    side TEXT NOT NULL CHECK (side IN ('sent', 'received')),
+                    handle INTEGER NOT NULL,
+                    position INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('question', 'reply')),
+                    note TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (side, handle, position)
+                ) STRICT;
+                -- Connection records: the acceptance envelope, the same bytes on both nodes.
+                -- id is its SHA-256 (what a removal names).
+                CREATE TABLE connection (
+                    id BLOB PRIMARY KEY CHECK (length(id) = 32),
+                    peer BLOB NOT NULL CHECK (length(peer) = 32),
+                    record BLOB NOT NULL,
+                    since INTEGER NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    -- The profile version of the last card for connections queued to the peer:
+                    -- a newer profile is queued to every connection behind it.
+                    card_version INTEGER NOT NULL DEFAULT 0
+                ) STRICT;
+                CREATE INDEX connection_peer ON connection(peer);
+                -- Private: never told to the blocked node.
+                CREATE TABLE blocked_node (
+                    node_id BLOB PRIMARY KEY CHECK (length(node_id) = 32),
+                    blocked_at INTEGER NOT NULL
+                ) STRICT;
+                """)
+        }
         return migrator
     }
 }

@@ -44,12 +44,16 @@ public struct PeerRecord: Sendable, Equatable {
 
 extension NodeDatabase {
     public func rememberPeer(_ address: NodeAddress, nowMilliseconds now: UInt64) throws {
-        try write { db in
-            try db.execute(sql: """
-                INSERT INTO peer (node_id, endpoint, first_seen) VALUES (?, ?, ?)
-                ON CONFLICT(node_id) DO UPDATE SET endpoint = excluded.endpoint
-                """, arguments: [Data(address.id.rawRepresentation), address.endpoint.description, SQLInteger.storing(now, "now")])
-        }
+        try write { db in try Self.rememberPeer(db, id: address.id, endpoint: address.endpoint, replace: true, now: now) }
+    }
+
+    /// Records where `id` is reached; `replace` false keeps an address already known (one the
+    /// owner typed wins over one learned from a peer's card).
+    static func rememberPeer(_ db: Database, id: NodeID, endpoint: Endpoint, replace: Bool, now: UInt64) throws {
+        try db.execute(sql: """
+            INSERT INTO peer (node_id, endpoint, first_seen) VALUES (?, ?, ?)
+            ON CONFLICT(node_id) DO \(replace ? "UPDATE SET endpoint = excluded.endpoint" : "NOTHING")
+            """, arguments: [Data(id.rawRepresentation), endpoint.description, SQLInteger.storing(now, "now")])
     }
 
     public func peer(_ id: NodeID) throws -> PeerRecord? {
@@ -68,14 +72,18 @@ extension NodeDatabase {
 
     /// Stores a message for `entry.peer`. When this returns, the message survives a crash.
     public func enqueue(_ entry: OutboxEntry) throws {
-        try write { db in
-            try db.execute(sql: """
-                INSERT INTO outbox (message_id, peer, type, body, sent_at, expires_at, attempts, next_attempt_at, last_error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [Data(entry.messageID.bytes), Data(entry.peer.rawRepresentation), entry.type.rawValue,
-                                 Data(entry.delivery.value.encoded), SQLInteger.storing(entry.sentAt, "sentAt"), SQLInteger.storing(entry.expiresAt, "expiresAt"), entry.attempts,
-                                 SQLInteger.storing(entry.nextAttemptAt, "nextAttemptAt"), entry.lastError])
-        }
+        try write { db in try Self.enqueue(db, entry) }
+    }
+
+    /// The outbox row of `entry`, inside a transaction that commits it together with the state
+    /// change that sends it (an acceptance with its connection record, for one).
+    static func enqueue(_ db: Database, _ entry: OutboxEntry) throws {
+        try db.execute(sql: """
+            INSERT INTO outbox (message_id, peer, type, body, sent_at, expires_at, attempts, next_attempt_at, last_error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [Data(entry.messageID.bytes), Data(entry.peer.rawRepresentation), entry.type.rawValue,
+                             Data(entry.delivery.value.encoded), SQLInteger.storing(entry.sentAt, "sentAt"), SQLInteger.storing(entry.expiresAt, "expiresAt"), entry.attempts,
+                             SQLInteger.storing(entry.nextAttemptAt, "nextAttemptAt"), entry.lastError])
     }
 
     /// Everything in the outbox, soonest first.

@@ -52,9 +52,18 @@ public final class ChildProcess: @unchecked Sendable {  // mutated only by the t
     private let exited = DispatchSemaphore(value: 0)
     private var stdinPipe: Pipe?
 
+    /// `ASAN_OPTIONS`, `LSAN_OPTIONS`, `TSAN_OPTIONS` and `UBSAN_OPTIONS` of the test runner. Under
+    /// `swift test --sanitize=…` the `vouch` binary a test starts is instrumented too, and must
+    /// run with the same options (a suppression file, `detect_leaks`) as the runner, even where a
+    /// test chooses its child's environment exactly.
+    public static let sanitizerOptions: [String: String] = ProcessInfo.processInfo.environment.filter { name, _ in
+        ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS"].contains(name)
+    }
+
     /// Starts `executable ARGS` in `directory` (the test runner's own when nil) with exactly
-    /// `environment` (the runner's when nil). `mergeOutput` sends stderr to the stdout file, so the
-    /// two stay interleaved as written.
+    /// `environment` (the runner's when nil) plus the runner's sanitizer options, if any
+    /// (`sanitizerOptions`). `mergeOutput` sends stderr to the stdout file, so the two stay
+    /// interleaved as written.
     public init(executable: URL, arguments: [String], environment: [String: String]? = nil, directory: URL? = nil,
                 keepStdinOpen: Bool = false, mergeOutput: Bool = false) throws {
         command = executable.lastPathComponent
@@ -69,7 +78,7 @@ public final class ChildProcess: @unchecked Sendable {  // mutated only by the t
         defer { try? out.close(); if !mergeOutput { try? err.close() } }
         process.executableURL = executable
         process.arguments = arguments
-        if let environment { process.environment = environment }
+        if let environment { process.environment = environment.merging(Self.sanitizerOptions) { chosen, _ in chosen } }
         if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = out
         process.standardError = err

@@ -9,6 +9,24 @@ public enum NodeEventType: String, CaseIterable, Sendable {
     case outboxDelivered = "outbox.delivered"
     case outboxExpired = "outbox.expired"
     case outboxFailed = "outbox.failed"
+    // The invitation flow (Protocol/invitations.md §7): one per state change, on either side.
+    case invitationSent = "invitation.sent"
+    case invitationReceived = "invitation.received"
+    case invitationQuestionAsked = "invitation.question-asked"
+    case invitationQuestionReceived = "invitation.question-received"
+    case invitationReplied = "invitation.replied"
+    case invitationReplyReceived = "invitation.reply-received"
+    case invitationAccepted = "invitation.accepted"
+    case invitationDeclined = "invitation.declined"
+    case invitationReportedSpam = "invitation.reported-spam"
+    case invitationWithdrawn = "invitation.withdrawn"
+    case invitationExpired = "invitation.expired"
+    /// Both sides hold the record: on the inviter when the acceptance arrives, on the invitee when it accepts.
+    case connectionMade = "connection.made"
+    case connectionRemoved = "connection.removed"
+    case nodeBlocked = "node.blocked"
+    case nodeUnblocked = "node.unblocked"
+    case policyChanged = "policy.changed"
     /// Sent by the admin server itself to a follower that fell behind, just before it is cut off.
     case eventsDropped = "events.dropped"
 }

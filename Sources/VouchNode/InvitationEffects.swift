@@ -1,0 +1,119 @@
+import Logging
+import VouchAdmin
+import VouchCrypto
+import VouchProtocol
+import VouchStore
+
+/// Carries out a lifecycle machine's actions: the durable ones (outbox rows, the connection
+/// record, a block) inside the transaction that saves the machine's new state, and the rest
+/// (waking the outbox worker, events for scripts) collected here to run after the commit, so
+/// nothing is announced that a crash could undo.
+struct InvitationEffects: Sendable {
+    /// This node's card for connections, sent to the other side when a connection is recorded
+    /// (Protocol/invitations.md §4.1: profiles travel as ordinary `card` deliveries, not in the record).
+    var connectionCard: (delivery: Delivery, version: UInt64)?
+    var queued: [OutboxEntry] = []
+    var events: [(NodeEventType, [String: JSONValue])] = []
+
+    init(connectionCard: (delivery: Delivery, version: UInt64)? = nil) { self.connectionCard = connectionCard }
+
+    mutating func apply(_ actions: [InvitationRecipientMachine.Action], received stored: StoredReceivedInvitation,
+                        ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
+        let m = stored.machine, peer = m.inviter
+        let data = InvitationService.eventData(handle: stored.handle, id: m.invitation.terms.id, peer: peer, side: "received")
+        for action in actions {
+            switch action {
+            case .send(let delivery): try send(delivery, to: peer, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
+            case .recordConnection(let connection):
+                try record(connection, peer: peer, ledger: ledger, now: now)
+                try sendCard(to: peer, ledger: ledger, outbox: outbox, now: now)
+            case .dropConnection(let connection): try drop(connection, peer: peer, ledger: ledger)
+            case .block(let node):
+                try ledger.block(node, now: now)
+                events.append((.nodeBlocked, ["node": .string(node.description)]))
+            case .event(let event): Self.eventType(event).map { events.append(($0, data)) }
+            case .ignore: break
+            case .refuse(let error): throw error
+            }
+        }
+    }
+
+    mutating func apply(_ actions: [InvitationSenderMachine.Action], sent stored: StoredSentInvitation,
+                        ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
+        let m = stored.machine, peer = m.invitee
+        let data = InvitationService.eventData(handle: stored.handle, id: m.invitation.terms.id, peer: peer, side: "sent")
+        for action in actions {
+            switch action {
+            case .send(let delivery): try send(delivery, to: peer, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
+            case .recordConnection(let connection):
+                try record(connection, peer: peer, ledger: ledger, now: now)
+                try sendCard(to: peer, ledger: ledger, outbox: outbox, now: now)
+            case .event(let event): Self.eventType(event).map { events.append(($0, data)) }
+            case .ignore: break
+            case .refuse(let error): throw error
+            }
+        }
+    }
+
+    private mutating func sendCard(to peer: NodeID, ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
+        guard let card = connectionCard else { return }
+        try send(card.delivery, to: peer, invitationExpires: now, ledger: ledger, outbox: outbox, now: now)
+    }
+
+    /// Logs why a message changed nothing (`ignore`): the peer gets the same `ack` either way.
+    func log(_ actions: [InvitationRecipientMachine.Action], logger: Logger) {
+        for case .ignore(let why) in actions { logger.debug("invitation message ignored", metadata: ["reason": .string(why)]) }
+    }
+
+    /// After the commit.
+    func publish(outbox: Outbox, publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void) {
+        outbox.queued(queued)
+        for (type, data) in events { publish(type, data) }
+    }
+
+    private mutating func send(_ delivery: Delivery, to peer: NodeID, invitationExpires: UInt64, ledger: InvitationLedger,
+                               outbox: Outbox, now: UInt64) throws {
+        // A question or a reply means nothing after the invitation expires; the rest settle
+        // whether a connection exists and live 30 days (Protocol/invitations.md §5).
+        let expiresAt: UInt64 = switch delivery {
+        case .invitationQuestion, .invitationReply, .invitation: max(invitationExpires, now + 1)
+        case .invitationWithdrawal, .acceptance, .connectionRemoval: now + InvitationService.settlingLifetime
+        case .card: now + CardService.lifetime
+        }
+        let entry = outbox.entry(delivery, to: peer, now: now, expiresAt: expiresAt)
+        try ledger.enqueue(entry)
+        queued.append(entry)
+    }
+
+    private mutating func record(_ connection: Connection, peer: NodeID, ledger: InvitationLedger, now: UInt64) throws {
+        try ledger.record(connection, peer: peer, cardVersion: connectionCard?.version ?? 0, now: now)
+        events.append((.connectionMade, Self.connectionData(connection, peer: peer)))
+    }
+
+    private mutating func drop(_ connection: Connection, peer: NodeID, ledger: InvitationLedger) throws {
+        if try ledger.dropConnection(id: connection.id) {
+            events.append((.connectionRemoved, Self.connectionData(connection, peer: peer)))
+        }
+    }
+
+    static func connectionData(_ connection: Connection, peer: NodeID) -> [String: JSONValue] {
+        ["connection": .string(Hex.encode(connection.id)), "peer": .string(peer.description)]
+    }
+
+    /// `connected` is told by `connection.made`, which the record itself publishes.
+    static func eventType(_ event: InvitationEvent) -> NodeEventType? {
+        switch event {
+        case .received: .invitationReceived
+        case .questionAsked: .invitationQuestionAsked
+        case .questionReceived: .invitationQuestionReceived
+        case .replied: .invitationReplied
+        case .replyReceived: .invitationReplyReceived
+        case .accepted: .invitationAccepted
+        case .declined: .invitationDeclined
+        case .reportedSpam: .invitationReportedSpam
+        case .withdrawn: .invitationWithdrawn
+        case .expired: .invitationExpired
+        case .connected: nil
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+public import VouchCrypto
+public import VouchProtocol
+
+/// Blocked nodes and the recipient policy: what decides, privately, which invitations reach the inbox.
+extension InvitationLedger {
+    // MARK: Blocks
+
+    public func isBlocked(_ node: NodeID) throws -> Bool {
+        try Row.fetchOne(db, sql: "SELECT 1 FROM blocked_node WHERE node_id = ?", arguments: [Data(node.rawRepresentation)]) != nil
+    }
+
+    public func block(_ node: NodeID, now: UInt64) throws {
+        try db.execute(sql: "INSERT INTO blocked_node (node_id, blocked_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                       arguments: [Data(node.rawRepresentation), try SQLInteger.storing(now, "now")])
+    }
+
+    /// False if `node` was not blocked.
+    public func unblock(_ node: NodeID) throws -> Bool {
+        try db.execute(sql: "DELETE FROM blocked_node WHERE node_id = ?", arguments: [Data(node.rawRepresentation)])
+        return db.changesCount > 0
+    }
+
+    /// Blocked nodes with when they were blocked, oldest first.
+    public func blocked() throws -> [(node: NodeID, since: UInt64)] {
+        try Row.fetchAll(db, sql: "SELECT node_id, blocked_at FROM blocked_node ORDER BY blocked_at, node_id").map { row in
+            let node: Data = try row.required("node_id")
+            return (NodeID(publicKey: try .init(rawRepresentation: Array(node))), try row.unsigned("blocked_at"))
+        }
+    }
+
+    // MARK: Policy
+
+    static let policyKey = "invitation_policy"
+
+    public func policy() throws -> InvitationPolicy {
+        guard let text = try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [Self.policyKey]) else {
+            return .default
+        }
+        guard let policy = try? JSONDecoder().decode(InvitationPolicy.self, from: Data(text.utf8)) else {
+            throw NodeDatabase.damaged("the invitation policy setting cannot be read")
+        }
+        return policy
+    }
+
+    public func setPolicy(_ policy: InvitationPolicy) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let text = String(decoding: try encoder.encode(policy), as: UTF8.self)
+        try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       arguments: [Self.policyKey, text])
+    }
+
+    /// What the recipient policy needs to know about `inviter` and the inbox at `now`.
+    public func situation(for inviter: NodeID, now: UInt64) throws -> InvitationPolicy.Situation {
+        let key = Data(inviter.rawRepresentation), at = try SQLInteger.storing(now, "now")
+        let lastDeclined = try Int64.fetchOne(db, sql: "SELECT max(answered_at) FROM received_invitation WHERE inviter = ? AND state IN ('declined', 'expired') AND answered_at IS NOT NULL",
+                                              arguments: [key])
+        return InvitationPolicy.Situation(
+            inviterBlocked: try isBlocked(inviter),
+            alreadyConnected: try isConnected(to: inviter),
+            inviterHasPending: try Row.fetchOne(db, sql: "SELECT 1 FROM received_invitation WHERE inviter = ? AND state = 'pending' AND expires > ?",
+                                                arguments: [key, at]) != nil,
+            lastDeclined: lastDeclined.flatMap { UInt64(exactly: $0) },
+            pendingCount: try Int.fetchOne(db, sql: "SELECT count(*) FROM received_invitation WHERE state = 'pending' AND expires > ?", arguments: [at]) ?? 0)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+public import VouchCrypto
+public import VouchProtocol
+
+/// A connection record this node holds.
+public struct StoredConnection: Sendable {
+    public let connection: Connection
+    public let peer: NodeID
+    public let recordedAt: UInt64
+}
+
+extension InvitationLedger {
+    // MARK: Connections
+
+    /// Stores a connection record; a second copy of the same record changes nothing. `cardVersion`
+    /// is the profile version of the card queued to the peer with it (0: none yet).
+    public func record(_ connection: Connection, peer: NodeID, cardVersion: UInt64, now: UInt64) throws {
+        try db.execute(sql: """
+            INSERT INTO connection (id, peer, record, since, recorded_at, card_version) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """, arguments: [Data(connection.id), Data(peer.rawRepresentation), Data(connection.record.encoded),
+                             try SQLInteger.storing(connection.since, "since"), try SQLInteger.storing(now, "now"),
+                             try SQLInteger.storing(cardVersion, "cardVersion")])
+    }
+
+    /// Connections whose peer was last sent a card older than profile `version`.
+    public func connectionsBehind(version: UInt64) throws -> [StoredConnection] {
+        try Row.fetchAll(db, sql: "SELECT * FROM connection WHERE card_version < ? ORDER BY since",
+                         arguments: [try SQLInteger.storing(version, "version")]).map(connectionRow)
+    }
+
+    /// Records that the card of profile `version` was queued to the connection's peer.
+    public func markCardQueued(connection id: [UInt8], version: UInt64) throws {
+        try db.execute(sql: "UPDATE connection SET card_version = ? WHERE id = ?", arguments: [try SQLInteger.storing(version, "version"), Data(id)])
+    }
+
+    /// Deletes the connection named by `id`; false if none was held.
+    @discardableResult
+    public func dropConnection(id: [UInt8]) throws -> Bool {
+        try db.execute(sql: "DELETE FROM connection WHERE id = ?", arguments: [Data(id)])
+        return db.changesCount > 0
+    }
+
+    public func connection(id: [UInt8]) throws -> StoredConnection? {
+        try Row.fetchOne(db, sql: "SELECT * FROM connection WHERE id = ?", arguments: [Data(id)]).map(connectionRow)
+    }
+
+    /// Every connection, newest first.
+    public func connections() throws -> [StoredConnection] {
+        try Row.fetchAll(db, sql: "SELECT * FROM connection ORDER BY since DESC, id").map(connectionRow)
+    }
+
+    public func isConnected(to peer: NodeID) throws -> Bool {
+        try Row.fetchOne(db, sql: "SELECT 1 FROM connection WHERE peer = ?", arguments: [Data(peer.rawRepresentation)]) != nil
+    }
+
+    private func connectionRow(_ row: Row) throws -> StoredConnection {
+        let record: Data = try row.required("record"), peer: Data = try row.required("peer")
+        do {
+            return StoredConnection(connection: try Connection(verifying: Array(record)),
+                                    peer: NodeID(publicKey: try .init(rawRepresentation: Array(peer))), recordedAt: try row.unsigned("recorded_at"))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw NodeDatabase.damaged("a connection record no longer verifies: \(error)")
+        }
+    }
+}
