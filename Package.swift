@@ -129,6 +129,7 @@ let package = Package(
         fuzzTarget("FuzzFrame", ["VouchProtocol"]),
         fuzzTarget("FuzzMessage", ["VouchProtocol"]),
         fuzzTarget("FuzzSignedProfile", ["VouchProtocol"]),
+        fuzzTarget("FuzzInvitation", ["VouchProtocol"]),
         fuzzTarget("FuzzNodeInbound", [
             "VouchNode", "VouchProtocol", "VouchStore", "VouchTLS", "VouchAdmin",
             .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
