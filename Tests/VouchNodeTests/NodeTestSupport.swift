@@ -56,11 +56,15 @@ struct RecordingLogHandler: LogHandler {
 // MARK: An in-process node
 
 extension TransportLimits {
-    /// The defaults with a short handshake and request timeout, so a failing test fails fast.
+    /// The defaults, with room for a slow machine in the deadlines tests do not test.
     static var testing: TransportLimits {
         var limits = TransportLimits()
-        limits.handshakeTimeout = .seconds(5)
-        limits.requestTimeout = .seconds(5)
+        // Generous: under ThreadSanitizer on two loaded cores a handshake or a reply can take many
+        // seconds, and a deadline that fires there fails a test about something else. Tests of a
+        // deadline set their own, short one.
+        limits.handshakeTimeout = .seconds(30)
+        limits.firstBytesTimeout = .seconds(30)
+        limits.requestTimeout = .seconds(20)
         return limits
     }
 }
