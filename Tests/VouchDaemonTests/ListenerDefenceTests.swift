@@ -85,10 +85,13 @@ struct ListenerDefenceTests {
             let attack = try SilentSockets(port: b.port, sources: (2...5).map { "127.0.0.\($0)" }, perSource: 32)
             defer { attack.stop() }
             // The node has taken them all in; the attacker keeps reopening whatever it closes.
-            try await eventually("the node accepts the 128 silent sockets") { attack.open == 128 }
+            try await eventually("the node accepts the 128 silent sockets", timeout: .seconds(120)) { attack.open == 128 }
 
             // a dials from 127.0.0.1, an address the attacker does not use.
-            try await eventually("a's ping to b is answered while the silent sockets are held") {
+            // Two minutes: under ThreadSanitizer the node admits, evicts and handshakes ten times slower
+            // while the attacker reopens in a tight loop.
+            try await eventually("a's ping to b is answered while the silent sockets are held", timeout: .seconds(120),
+                                 interval: .milliseconds(100)) {
                 let ping = try await net.vouch(["ping", b.address, "--json"], on: a)
                 return ping.succeeded && (try? ping.json())?["peer"] as? String == b.id
             }
