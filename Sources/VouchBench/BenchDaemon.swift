@@ -106,7 +106,7 @@ final class BenchDaemon {
             }
             Thread.sleep(forTimeInterval: 0.5)
         }
-        throw BenchFailure("the daemon reports \(last) sessions after \(Int(timeout)) s, not \(count)")
+        throw BenchFailure("the daemon reports \(last) sessions after \(timeout) s, not \(count)")
     }
 
     /// Occurrences of `text` in the daemon's log (standard error), for figures such as refusals.
@@ -136,12 +136,14 @@ final class BenchDaemon {
 /// Raises this process's RLIMIT_NOFILE (soft, up to the hard limit) to at least `needed`; a
 /// daemon started afterwards inherits it. Returns a line for the output.
 func raiseOpenFilesLimit(to needed: Int) throws -> String {
+    // `needed` comes from the command line (--count): refused, not trapped, when it is no count.
+    guard let wanted = rlim_t(exactly: needed) else { throw BenchFailure("\(needed) is not a number of descriptors") }
     var limit = rlimit()
     getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     let before = limit.rlim_cur
-    if limit.rlim_cur < rlim_t(needed) {
-        limit.rlim_cur = min(limit.rlim_max, rlim_t(needed))
-        guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur >= rlim_t(needed) else {
+    if limit.rlim_cur < wanted {
+        limit.rlim_cur = min(limit.rlim_max, wanted)
+        guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur >= wanted else {
             throw BenchFailure("RLIMIT_NOFILE is \(before) (hard \(limit.rlim_max)); \(needed) descriptors are needed")
         }
     }

@@ -201,7 +201,7 @@ func waitForListener(port: UInt16, timeout: Double = 10) throws {
         if connected { return }
         usleep(20_000)
     }
-    throw BenchFailure("nothing listens on 127.0.0.1:\(port) after \(Int(timeout)) s")
+    throw BenchFailure("nothing listens on 127.0.0.1:\(port) after \(timeout) s")
 }
 
 // MARK: - Clocks, /proc, load
