@@ -13,15 +13,22 @@ struct IntroductionTests {
 
     /// Three running nodes with profiles: Carol–Bob and Bob–Alice connected, Carol and Alice not.
     static func threeColleagues(_ net: TestNet) async throws -> (carol: Node, bob: Node, alice: Node) {
+        let (nodes, _) = try await threeRunning(net)
+        return nodes
+    }
+
+    /// The same, with the daemons, for tests that stop and crash them.
+    static func threeRunning(_ net: TestNet) async throws -> (nodes: (carol: Node, bob: Node, alice: Node), daemons: [String: Daemon]) {
         let carol = try await net.makeNode("carol", limits: I.fastLimits), bob = try await net.makeNode("bob", limits: I.fastLimits)
         let alice = try await net.makeNode("alice", limits: I.fastLimits)
+        var daemons: [String: Daemon] = [:]
         for (node, name) in [(carol, "Carol Coder"), (bob, "Bob Builder"), (alice, "Alice Analyst")] {
             try await I.setProfile(net, node, name: name)
-            _ = try await net.start(node)
+            daemons[node.name] = try await net.start(node)
         }
         try await connect(net, bob, carol)
         try await connect(net, bob, alice)
-        return (carol, bob, alice)
+        return ((carol, bob, alice), daemons)
     }
 
     /// `inviter` invites `invitee`, who accepts; returns when both hold the record.
@@ -225,6 +232,44 @@ struct IntroductionTests {
             #expect(try await I.inbox(net, alice).isEmpty)
             let sent = try await I.waitFor("forwarded on Carol's side", { try await I.sent(net, carol) }) { $0.first?["state"] as? String == "forwarded" }
             #expect(sent.first?["introducer_note"] == nil, "\(describe(sent))")
+        }
+    }
+
+    @Test("each of the three offline at its step, and the introducer killed (SIGKILL) right after forwarding: every message waits in an outbox and the flow completes once all are back")
+    func offlineAndKilled() async throws {
+        try await TestNet.run { net in
+            let ((carol, bob, alice), daemons) = try await Self.threeRunning(net)
+
+            // Bob is down when Carol asks: the request waits in her outbox.
+            try await daemons["bob"]!.stop()
+            let sentHandle = try await Self.request(net, from: carol, via: bob, to: alice)
+            #expect(try await net.outbox(carol).first?["type"] as? String == "introduction-request")
+            var bobDaemon = try await net.start(bob)
+            let requests = try await I.waitFor("the request in Bob's inbox", { try await Self.requests(net, bob) }) { $0.count == 1 }
+
+            // Alice is down when Bob forwards; Bob's node is killed before it could deliver, and restarted.
+            try await daemons["alice"]!.stop()
+            _ = try await net.vouchJSON(["introduce", "forward", "\(try #require(requests[0]["handle"] as? Int))", "--note", Self.bobsNote], on: bob)
+            bobDaemon.crash()
+            bobDaemon = try await net.start(bob)
+            #expect(try await net.outbox(bob).contains { $0["type"] as? String == "introduction-offer" }, "the forward survived the kill")
+            _ = try await I.waitFor("forwarded on Carol's side", { try await I.sent(net, carol) }) { $0.first?["state"] as? String == "forwarded" }
+
+            // Carol is down when Alice accepts: the acceptance waits in Alice's outbox.
+            try await daemons["carol"]!.stop()
+            _ = try await net.start(alice)
+            let offers = try await I.waitFor("the offer in Alice's inbox", { try await I.inbox(net, alice) }) { $0.count == 1 }
+            let accepted = try await net.vouchJSON(["accept", "\(try #require(offers[0]["handle"] as? Int))"], on: alice)
+            let connectionID = try #require(accepted["connection"] as? String)
+            _ = try await net.start(carol)
+            let carols = try await I.waitFor("the connection on Carol's node", { try await I.connections(net, carol) }) { items in
+                items.contains { $0["peer"] as? String == alice.id }
+            }
+            #expect(carols.first { $0["peer"] as? String == alice.id }?["id"] as? String == connectionID)
+            let sent = try await I.sent(net, carol)
+            #expect(sent.first { $0["handle"] as? Int == sentHandle }?["state"] as? String == "connected", "\(describe(sent))")
+            // Without --tell-introducer, Bob learns nothing of the answer.
+            #expect(try await Self.requests(net, bob, all: true).first?["accepted"] as? Bool == false)
         }
     }
 }
