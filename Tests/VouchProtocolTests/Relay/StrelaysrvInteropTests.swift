@@ -86,40 +86,20 @@ struct StrelaysrvInteropTests {
     }
 }
 
-/// A strelaysrv on a free loopback port, with its keys in a temporary directory, no pool and no
-/// status server. Its URI is read from its log with `RelayURI`, and its device ID checked
+/// A strelaysrv (VouchTestKit) whose URI `RelayURI` reads, and whose device ID is checked
 /// against the SHA-256 of the certificate it wrote.
 struct LocalRelay {
-    let process: ChildProcess
+    let relay: Strelaysrv
     let uri: RelayURI
-    let directory: TemporaryDirectory
 
     static func start() async throws -> LocalRelay {
-        let executable: URL
-        do {
-            executable = try ChildProcess.find("strelaysrv")
-        } catch {
-            throw ProcessFailure("strelaysrv is not installed: apt-get install syncthing-relaysrv (.ci/install-deps does)")
-        }
-        let directory = try TemporaryDirectory(prefix: "vouch-strelaysrv")
-        let port = try PlainSocket.freeLoopbackPort()
-        let process = try ChildProcess(executable: executable,
-                                       arguments: ["-listen", "127.0.0.1:\(port)", "-pools", "", "-keys", directory.path, "-status-srv", ""],
-                                       mergeOutput: true)
-        let uri = try await eventually("strelaysrv to print its URI", timeout: .seconds(60), interval: .milliseconds(100)) { seen in
-            seen = process.stdout
-            guard let line = process.stdout.split(separator: "\n").first(where: { $0.contains("URI: relay://") }),
-                  let start = line.range(of: "relay://") else { return nil as RelayURI? }
-            return try RelayURI(parsing: String(line[start.lowerBound...]))
-        }
-        let pem = try String(contentsOfFile: directory.path("cert.pem"), encoding: .utf8)
-        let base64 = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-        let der = try #require(Base64.decode(base64))
-        #expect(RelayDeviceID(certificateDER: der) == uri.id, "strelaysrv's ID is the SHA-256 of its certificate")
-        return LocalRelay(process: process, uri: uri, directory: directory)
+        let relay = try await Strelaysrv.start()
+        let uri = try RelayURI(parsing: relay.uri)
+        #expect(RelayDeviceID(certificateDER: Array(try relay.certificateDER())) == uri.id, "strelaysrv's ID is the SHA-256 of its certificate")
+        return LocalRelay(relay: relay, uri: uri)
     }
 
-    func stop() { process.signal(SIGTERM) }
+    func stop() { relay.stop() }
 }
 
 /// `openssl s_client` in protocol mode: TLS 1.3, ALPN bep-relay, the given certificate and key.
@@ -182,19 +162,6 @@ final class PlainSocket {
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         return address
-    }
-
-    /// A port the kernel just handed out on 127.0.0.1 (and took back).
-    static func freeLoopbackPort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ProcessFailure("cannot find a free port") }
-        return UInt16(bigEndian: address.sin_port)
     }
 
     func send(_ bytes: [UInt8]) throws {
