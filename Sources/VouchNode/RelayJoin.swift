@@ -175,6 +175,20 @@ final class RelayJoinHandler: ChannelInboundHandler {
     }
 }
 
+/// Where the running node keeps its relay joins, for `vouch status` and shutdown.
+final class RelayRegistry: Sendable {
+    private let joins = Mutex<RelayJoins?>(nil)
+
+    func set(_ joins: RelayJoins) { self.joins.withLock { $0 = joins } }
+
+    var states: [RelayState] { joins.withLock { $0 }?.states ?? [] }
+
+    func stop() async {
+        guard let joins = self.joins.withLock({ j -> RelayJoins? in defer { j = nil }; return j }) else { return }
+        await joins.stop()
+    }
+}
+
 /// The relays a node has joined. Started by the node (or a test) and stopped with it.
 public final class RelayJoins: Sendable {
     private let joins: [RelayJoin]
