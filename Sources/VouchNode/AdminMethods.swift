@@ -115,7 +115,9 @@ extension NodeRuntime {
             throw AdminError(.peerError, "\(address.id.shortForm) answered the ping with \(UntrustedText.escaped(detail))")
         }
         return PingResponse(peer: session.peer.description, shortID: session.peer.shortForm,
-                            endpoint: Self.remoteEndpoint(of: session), requestedEndpoint: address.endpoint.description,
+                            // Dialed through a relay: the relay endpoint it went through (the TCP peer is the relay).
+                            endpoint: dialed && address.endpoint.relay != nil ? address.endpoint.description : Self.remoteEndpoint(of: session),
+                            requestedEndpoint: address.endpoint.description,
                             direction: session.direction.rawValue, reusedSession: !dialed,
                             tlsVersion: session.tls.protocolVersion, cipher: session.tls.cipher, alpn: session.tls.applicationProtocol,
                             rttMilliseconds: Self.milliseconds(rtt),
