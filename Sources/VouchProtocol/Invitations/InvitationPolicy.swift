@@ -10,8 +10,9 @@ public struct InvitationPolicy: Sendable, Equatable, Codable {
     public enum WhoMayInvite: String, Sendable, CaseIterable, Codable {
         /// Anyone with the node's address.
         case open
-        /// Only someone introduced by a mutual connection (the introductions flow; until it
-        /// exists no invitation qualifies, so this behaves as `nobody`).
+        /// Only someone introduced by a mutual connection: an invitation that came in an
+        /// `introduction-offer` from a connection, with a valid introducer's note
+        /// (Protocol/introductions.md §5.4).
         case introduced
         case nobody
     }
@@ -47,7 +48,7 @@ public struct InvitationPolicy: Sendable, Equatable, Codable {
         public var lastDeclined: UInt64?
         /// Invitations pending in the inbox now.
         public var pendingCount: Int
-        /// The invitation came through an introduction (always false until that flow exists).
+        /// The invitation came through an introduction (Protocol/introductions.md §5.4).
         public var introduced: Bool
 
         public init(inviterBlocked: Bool = false, alreadyConnected: Bool = false, inviterHasPending: Bool = false,
