@@ -10,9 +10,8 @@ public struct InvitationPolicy: Sendable, Equatable, Codable {
     public enum WhoMayInvite: String, Sendable, CaseIterable, Codable {
         /// Anyone with the node's address.
         case open
-        /// Only someone introduced by a mutual connection: an invitation that came in an
-        /// `introduction-offer` from a connection, with a valid introducer's note
-        /// (Protocol/introductions.md §5.4).
+        /// Only someone introduced by a connection of the owner's: an invitation that arrives in an
+        /// `introduction-offer` from that connection (Protocol/introductions.md); direct ones are dropped.
         case introduced
         case nobody
     }
@@ -48,7 +47,7 @@ public struct InvitationPolicy: Sendable, Equatable, Codable {
         public var lastDeclined: UInt64?
         /// Invitations pending in the inbox now.
         public var pendingCount: Int
-        /// The invitation came through an introduction (Protocol/introductions.md §5.4).
+        /// The invitation came through an introduction (always false until that flow exists).
         public var introduced: Bool
 
         public init(inviterBlocked: Bool = false, alreadyConnected: Bool = false, inviterHasPending: Bool = false,
