@@ -1607,6 +1607,42 @@ def check_introductions(c, vectors):
         seen.add(compare("target", v, (v["next"], v["actions"]), got))
     c.check(g, "the target table covers every state and event", len(seen) == 6 * 12, str(len(seen)))
 
+    check_introduction_flow(c, g, vectors["flow"], keys)
+
+
+# §1: who sends what to whom in a whole introduction that is forwarded, asked about and accepted.
+INTRODUCTION_FLOW = [("introduction-request", "requester", "introducer"), ("introduction-offer", "introducer", "target"),
+                     ("introduction-forwarded", "introducer", "requester"), ("introduction-question", "target", "introducer"),
+                     ("introduction-question", "introducer", "requester"), ("introduction-reply", "requester", "introducer"),
+                     ("introduction-reply", "introducer", "target"), ("acceptance", "target", "requester"),
+                     ("introduction-outcome", "target", "introducer")]
+
+
+def check_introduction_flow(c, g, flow, keys):
+    c.check(g, "flow: who sends what to whom", [(s["type"], s["from"], s["to"]) for s in flow] == INTRODUCTION_FLOW)
+    try:
+        bodies = [read_body(s["type"], decode(bytes.fromhex(s["body_hex"]))) for s in flow]
+        request, offer, forwarded, question, relayed_question, reply, relayed_reply, acceptance, outcome = bodies
+        document = bytes(request["invitation"]["document"])
+        inviter, terms = verify_invitation(request["invitation"], keys["target"], flow[1]["now"])
+        c.check(g, "flow: the request is the requester's, naming the introducer",
+                inviter == keys["requester"] and terms["introducer"] == keys["introducer"])
+        c.check(g, "flow: the offer carries the request's invitation unchanged", offer["invitation"] == request["invitation"])
+        note = verify_introduction(bytes(offer["introduction"]), document)
+        c.check(g, "flow: the offer's note is the introducer's", note[0] == keys["introducer"])
+        reference = {"requester": keys["requester"], "request": terms["id"]}
+        for name, body in (("forwarded", forwarded), ("question", question), ("reply", reply), ("outcome", outcome)):
+            c.check(g, "flow: the %s names the request" % name,
+                    {k: bytes(v) for k, v in body.items() if k != "note"} == reference)
+        c.check(g, "flow: the question is relayed unchanged", flow[4]["body_hex"] == flow[3]["body_hex"])
+        c.check(g, "flow: the reply is relayed unchanged", flow[6]["body_hex"] == flow[5]["body_hex"])
+        connection = verify_acceptance(bytes(acceptance["document"]))
+        c.check(g, "flow: the acceptance is the target's, of the request, with the offer's note",
+                (connection["inviter"], connection["invitee"], connection["invitation"], connection["introduction"])
+                == (keys["requester"], keys["target"], document, note))
+    except Refused as refusal:
+        c.check(g, "flow", False, str(refusal))
+
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))

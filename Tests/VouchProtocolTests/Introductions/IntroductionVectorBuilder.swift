@@ -271,7 +271,9 @@ extension VectorBuilder {
                 keys.target's vouch.acceptance of format 2 over invitation_hex carrying introduction_hex. acceptances.invalid: refused \
                 with error. bodies: the eight message bodies read by §5: ok or invalid-body. introducer, requester, target: the \
                 lifecycle tables of §6: from a state (and the columns beside it) the event gives the next state and the actions; \
-                send:<type>><role> names who the delivery goes to.
+                send:<type>><role> names who the delivery goes to. flow: one whole introduction as the machines send it, \
+                message by message (type, from and to by role, body_hex): every body reads, relays pass bodies on unchanged, and \
+                the acceptance verifies with the note the offer carried.
                 """),
             "keys": .object(keys),
             "invitations": ["valid": .array(validInvitations), "invalid": .array(invalidInvitations)],
@@ -281,6 +283,7 @@ extension VectorBuilder {
             "introducer": .array(try introducerTable()),
             "requester": .array(try requesterTable()),
             "target": .array(try targetTable()),
+            "flow": .array(try introductionFlow()),
         ]
     }
 }
