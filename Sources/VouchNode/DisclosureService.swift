@@ -197,7 +197,8 @@ struct DisclosureService: Sendable {
     /// `disclosure.connections-of`.
     func connectionsOf(_ peer: NodeAddress, session: PeerSession, runtime: NodeRuntime) async throws -> ConnectionsOfResponse {
         var after = ConnectionsQueryBody.first, found: [DisclosedConnectionInfo] = [], refused = 0
-        let names = try names()
+        var names = try names()
+        names[identity] = try database.profile().fields[.name]
         for _ in 0..<Int(QueryRateLimit.Limits.default.connections.burst) {
             let answer = try await ask(.connections(ConnectionsQueryBody(after: after)), of: peer.id, session: session, runtime: runtime)
             guard case .connections(let page) = answer else { throw AdminError(.peerError, "\(peer.id.shortForm) answered with another kind of answer") }
