@@ -198,7 +198,7 @@ struct DisclosureService: Sendable {
     func connectionsOf(_ peer: NodeAddress, session: PeerSession, runtime: NodeRuntime) async throws -> ConnectionsOfResponse {
         var after = ConnectionsQueryBody.first, found: [DisclosedConnectionInfo] = [], refused = 0
         var names = try names()
-        names[identity] = try database.profile().fields[.name]
+        names[identity] = try database.profile().fields[.name]?.value
         for _ in 0..<Int(QueryRateLimit.Limits.default.connections.burst) {
             let answer = try await ask(.connections(ConnectionsQueryBody(after: after)), of: peer.id, session: session, runtime: runtime)
             guard case .connections(let page) = answer else { throw AdminError(.peerError, "\(peer.id.shortForm) answered with another kind of answer") }
