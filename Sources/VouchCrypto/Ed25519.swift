@@ -52,6 +52,13 @@ public struct Ed25519PublicKey: Sendable, Hashable {
         return key.verify(sig, message: Array(message))
     }
 
+    /// Sets up what verifying with this key needs (OpenSSL's verification context) without
+    /// verifying anything. Only for `vouch-bench ed25519`, which times the parts of a cold
+    /// verification separately; the node never calls it.
+    @_spi(Benchmarks) public func prepareVerificationForBenchmarks() -> Bool {
+        key.prepareVerification()
+    }
+
     public static func == (a: Self, b: Self) -> Bool { a.rawRepresentation == b.rawRepresentation }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawRepresentation) }
 

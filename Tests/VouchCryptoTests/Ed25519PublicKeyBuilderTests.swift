@@ -107,4 +107,20 @@ import Testing
             #expect(error.code != .weakKey)
         }
     }
+
+    /// Verification clears the queue only after a failure; either way it leaves nothing behind
+    /// that a later failure's message would wrongly include.
+    @Test("verifying leaves the error queue empty, accepted or rejected") func verifyLeavesNoErrors() throws {
+        let signer = try Ed25519PrivateKey()
+        let message: [UInt8] = Array("queue".utf8)
+        let signature = try signer.signature(for: message)
+        let key = try Ed25519PublicKey(rawRepresentation: signer.publicKey.rawRepresentation)
+        #expect(!key.isValidSignature(flippingBit(9, of: signature), for: message))
+        #expect(OpenSSLErrorQueue.drain() == "no OpenSSL error recorded")
+        #expect(key.isValidSignature(signature, for: message))
+        #expect(OpenSSLErrorQueue.drain() == "no OpenSSL error recorded")
+        let fresh = try Ed25519PublicKey(rawRepresentation: try Ed25519PrivateKey().publicKey.rawRepresentation)
+        #expect(!fresh.isValidSignature(signature, for: message))
+        #expect(OpenSSLErrorQueue.drain() == "no OpenSSL error recorded")
+    }
 }
