@@ -207,6 +207,10 @@ struct InvitationService: Sendable {
                 effects.log(known.machine.invitationReceivedAgain(body), logger: logger)
                 return effects
             }
+            if try ledger.wasWithdrawnEarly(inviter: peer, id: invitation.terms.id, now: now) {
+                logger.info("an invitation arrived after its withdrawal; not shown", metadata: ["peer": .string(peer.shortForm)])
+                return effects
+            }
             var crossing = false
             let ours = try ledger.pendingSent(to: peer, now: now)
             switch InvitationCrossing.decide(local: local, peer: peer, oursPending: ours != nil) {
@@ -266,7 +270,7 @@ struct InvitationService: Sendable {
 
     /// `invitation-withdrawal`: names an invitation `peer` sent us.
     func receiveWithdrawal(_ body: InvitationWithdrawalBody, in message: WireMessage, from peer: NodeID) async throws {
-        try await onReceived(body.invitation, message: message, from: peer) { machine, now in
+        try await onReceived(body.invitation, message: message, from: peer, withdrawal: true) { machine, now in
             machine.withdrawalReceived(from: peer, now: now)
         }
     }
@@ -287,13 +291,18 @@ struct InvitationService: Sendable {
         effects?.publish(outbox: outbox, publish: publish)
     }
 
-    /// `inviter`: the invitation's inviter when the message is relayed by an introducer (default: the sender).
-    func onReceived(_ id: InvitationID, inviter: NodeID? = nil, message: WireMessage, from peer: NodeID,
+    /// `inviter`: the invitation's inviter when the message is relayed by an introducer (default: the
+    /// sender). A `withdrawal` of an invitation not received yet is remembered until the message
+    /// could no longer arrive: deliveries are not ordered, and the invitation may come after it.
+    func onReceived(_ id: InvitationID, inviter: NodeID? = nil, message: WireMessage, from peer: NodeID, withdrawal: Bool = false,
                     _ event: @escaping @Sendable (inout InvitationRecipientMachine, UInt64) -> [InvitationRecipientMachine.Action]) async throws {
         let now = Clock.nowMilliseconds(), outbox = self.outbox
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
             var effects = InvitationEffects()
-            guard var stored = try ledger.received(inviter: inviter ?? peer, id: id) else { return effects }
+            guard var stored = try ledger.received(inviter: inviter ?? peer, id: id) else {
+                if withdrawal { try ledger.rememberEarlyWithdrawal(inviter: inviter ?? peer, id: id, expires: message.expiresAt, now: now) }
+                return effects
+            }
             let actions = event(&stored.machine, now)
             try effects.apply(actions, received: stored, ledger: ledger, outbox: outbox, now: now)
             try ledger.save(stored)

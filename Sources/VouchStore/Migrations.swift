@@ -191,6 +191,14 @@ enum Migrations {
                     peer BLOB PRIMARY KEY CHECK (length(peer) = 32),
                     token BLOB NOT NULL CHECK (length(token) = 32)
                 ) STRICT, WITHOUT ROWID;
+                -- A withdrawal that arrived before what it withdraws (deliveries are not ordered):
+                -- kept until the withdrawn message could no longer arrive, so that it is not shown.
+                CREATE TABLE early_withdrawal (
+                    inviter BLOB NOT NULL CHECK (length(inviter) = 32),
+                    invitation_id BLOB NOT NULL CHECK (length(invitation_id) = 16),
+                    expires INTEGER NOT NULL,
+                    PRIMARY KEY (inviter, invitation_id)
+                ) STRICT, WITHOUT ROWID;
                 -- This node's own secrets: its mutual token, shared with its connections, and the
                 -- secret its blinding keys are derived from, shared with nobody.
                 CREATE TABLE node_secret (
