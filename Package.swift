@@ -130,6 +130,7 @@ let package = Package(
         fuzzTarget("FuzzMessage", ["VouchProtocol"]),
         fuzzTarget("FuzzSignedProfile", ["VouchProtocol"]),
         fuzzTarget("FuzzInvitation", ["VouchProtocol"]),
+        fuzzTarget("FuzzDisclosure", ["VouchCrypto", "VouchProtocol"]),
         fuzzTarget("FuzzRelayMessage", ["VouchProtocol"]),
         fuzzTarget("FuzzNodeInbound", [
             "VouchNode", "VouchProtocol", "VouchStore", "VouchTLS", "VouchAdmin",
