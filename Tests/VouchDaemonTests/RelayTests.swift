@@ -86,6 +86,59 @@ struct RelayTests {
         }
     }
 
+    @Test("an invitation through the relay to a node without a listener, its acceptance, and the cards for connections both ways")
+    func invitationThroughRelay() async throws {
+        let relay = try await Strelaysrv.start()
+        defer { relay.stop() }
+        try await TestNet.run { net in
+            let hidden = try await net.makeNode("hidden", limits: Self.fastLimits, listening: false)
+            let inviter = try await net.makeNode("inviter", limits: Self.fastLimits)
+            _ = try await net.vouchJSON(["relay", "add", relay.uri], on: hidden)
+            _ = try await net.start(hidden)
+            _ = try await net.start(inviter)
+            _ = try await eventually("the hidden node to join the relay", interval: .milliseconds(200)) { seen in
+                let state = try await Self.relayState(net, hidden)
+                seen = describe(state ?? [:])
+                return state?["joined"] as? Bool == true ? true : nil
+            }
+            let address = try await net.address(hidden)
+            let relayEndpoint = String(address.drop { $0 != "@" }.dropFirst())
+            // The relay endpoint goes into the hidden node's profile, as a direct one would.
+            _ = try await net.vouchJSON(["profile", "set", "--name", "Hidden Hopper", "--endpoint", relayEndpoint], on: hidden)
+            _ = try await net.vouchJSON(["profile", "set", "--name", "Ida Inviter", "--endpoint", "127.0.0.1:\(inviter.port)"], on: inviter)
+
+            let note = "We ran the relay tests together; let's keep in touch."
+            _ = try await net.vouchJSON(["invite", address, "--note", note, "--relationship", "colleague"], on: inviter)
+            let inbox = try await eventually("the invitation in the hidden node's inbox", timeout: .seconds(45), interval: .milliseconds(150)) { seen in
+                let items = try await net.vouchJSON(["inbox"], on: hidden)["invitations"] as? [[String: Any]] ?? []
+                seen = describe(items)
+                return items.count == 1 ? items : nil
+            }
+            #expect(inbox[0]["inviter"] as? String == inviter.id && inbox[0]["note"] as? String == note, "\(describe(inbox))")
+            let handle = try #require(inbox[0]["handle"] as? Int, "\(describe(inbox))")
+            let accepted = try await net.vouchJSON(["accept", "\(handle)"], on: hidden)
+            let connection = try #require(accepted["connection"] as? String, "\(describe(accepted))")
+
+            let inviters = try await eventually("the connection on the inviter's node", timeout: .seconds(45), interval: .milliseconds(150)) { seen in
+                let items = try await net.vouchJSON(["connections"], on: inviter)["connections"] as? [[String: Any]] ?? []
+                seen = describe(items)
+                return items.count == 1 ? items : nil
+            }
+            #expect(inviters[0]["id"] as? String == connection && inviters[0]["peer"] as? String == hidden.id, "\(describe(inviters))")
+            // Each sends the other its card for connections: the inviter's goes through the relay.
+            _ = try await eventually("the inviter's connections card on the hidden node", timeout: .seconds(45), interval: .milliseconds(150)) { seen in
+                let cards = try await net.cards(hidden)
+                seen = describe(cards)
+                return cards.contains { $0["signer"] as? String == inviter.id && $0["audience"] as? String == "connections" } ? true : nil
+            }
+            _ = try await eventually("the hidden node's connections card on the inviter's node", timeout: .seconds(45), interval: .milliseconds(150)) { seen in
+                let cards = try await net.cards(inviter)
+                seen = describe(cards)
+                return cards.contains { $0["signer"] as? String == hidden.id && $0["audience"] as? String == "connections" } ? true : nil
+            }
+        }
+    }
+
     static func waitDelivered(_ net: TestNet, from sender: Node, to receiver: Node, headline: String) async throws {
         _ = try await eventually("the sender's outbox to empty", timeout: .seconds(60), interval: .milliseconds(200)) { seen in
             let outbox = try await net.outbox(sender)
