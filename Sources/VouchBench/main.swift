@@ -20,6 +20,7 @@ let benchmarks: [Benchmark] = [
     FloodBenchmark.benchmark,
     HalfOpenBenchmark.benchmark,
     FFDHEBenchmark.benchmark,
+    RelayBenchmark.benchmark,
 ]
 
 @MainActor
@@ -39,6 +40,7 @@ func usage() -> String {
         "flood:         --seconds N     how long the flooder floods (default 30)",
         "half-open:     --sockets N (128) --addresses N (1: 127.0.0.1 only); --seconds N  fresh peers for N s (default 30)",
         "ffdhe:         --rounds N      5 × N s_client connections per group",
+        "relay:         --seconds N (per measurement), --rounds N: direct and relayed alternate",
     ]
     return lines.joined(separator: "\n")
 }

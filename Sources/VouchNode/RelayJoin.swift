@@ -221,6 +221,25 @@ extension NodeRuntime {
     /// a ConnectRequest with a throwaway certificate, then session mode, then vouch/1 as the TLS
     /// client pinning the node ID.
     func connectThroughRelay(_ address: NodeAddress, route: RelayRoute) async throws -> PeerSession {
+        for attempt in 1... {
+            do {
+                return try await connectThroughRelayOnce(address, route: route)
+            } catch let collision as RelaySessionCollision where attempt < Self.relayDialAttempts {
+                logger.debug("relay session join collided; asking again", metadata: ["error": .string(collision.message)])
+            } catch let collision as RelaySessionCollision {
+                throw SessionError(kind: .closed, message: collision.message)
+            }
+        }
+        preconditionFailure("unreachable")
+    }
+
+    /// Dial attempts through a relay when its session joins collide (Protocol/relay.md §4).
+    static let relayDialAttempts = 3
+    /// How long a dialer waits before joining its session, so that the invited node, told at the
+    /// same moment, usually joins first (Protocol/relay.md §4).
+    static let relaySessionJoinDelay: TimeAmount = .milliseconds(25)
+
+    private func connectThroughRelayOnce(_ address: NodeAddress, route: RelayRoute) async throws -> PeerSession {
         let relay = address.endpoint.tcpEndpoint
         let throwaway = try Ed25519PrivateKey()
         let tls = try TLSConfiguration.relayClient(privateKey: throwaway,
@@ -253,6 +272,7 @@ extension NodeRuntime {
             throw SessionError(kind: .closed, message: "the relay \(relay) gave no session: \(error)")
         }
         channel.close(promise: nil)
+        try await eventLoop.scheduleTask(in: Self.relaySessionJoinDelay) {}.futureResult.get()
         let established = eventLoop.makePromise(of: PeerSession.self)
         let remote = address.endpoint.description
         ClientBootstrap(group: eventLoop)

@@ -2,6 +2,13 @@ import NIOCore
 import VouchProtocol
 import VouchTLS
 
+/// strelaysrv refused a session join because the other party's join arrived at the same moment
+/// (Protocol/relay.md §4): a dialer tries again with a new ConnectRequest.
+struct RelaySessionCollision: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
 /// Session mode (Protocol/relay.md §4) on a plain TCP connection to a relay: sends the
 /// JoinSessionRequest, waits for the relay's success, then builds the ordinary vouch/1 pipeline
 /// behind itself (TLS with pinning, framing, the session) and from then on passes every byte
@@ -68,7 +75,8 @@ final class RelaySessionHandler: ChannelInboundHandler {
                 }
             case .close(let reason):
                 timer?.cancel()
-                established?.fail(SessionError(kind: .closed, message: reason))
+                established?.fail(machine.refusalCode == RelayResponse.alreadyConnected
+                                  ? RelaySessionCollision(message: reason) : SessionError(kind: .closed, message: reason))
                 established = nil
                 context.close(promise: nil)
             case .startTLS(let remainder):

@@ -18,6 +18,9 @@ public struct RelaySessionMachine: Sendable {
     }
 
     public private(set) var phase: Phase = .idle
+    /// The relay's code when it refused the join (`RelayResponse.alreadyConnected` is strelaysrv's
+    /// answer to two joins arriving at once, which a dialer may retry with a new ConnectRequest).
+    public private(set) var refusalCode: Int32?
     private let key: [UInt8]
     private var reader = RelayMessageReader()
 
@@ -52,6 +55,7 @@ public struct RelaySessionMachine: Sendable {
             return [.startTLS(remainder: reader.takeRemainder())]
         case .response(let response):
             phase = .closed
+            refusalCode = response.code
             return [.close(reason: "the relay refused the session: \(response.code) \(UntrustedText.escaped(response.message))")]
         default:
             phase = .closed
