@@ -28,7 +28,7 @@ final class RelayJoin: @unchecked Sendable {
     private let tls: TLSConfiguration
     private let eventLoop: any EventLoop
     private var logger: Logger
-    private var machine = RelayJoinMachine()
+    private var machine: RelayJoinMachine
     private var channel: (any Channel)?
     private var timer: Scheduled<Void>?
     private let snapshot: Mutex<(joined: Bool, failures: Int, lastError: String?)> = Mutex((false, 0, nil))
@@ -39,6 +39,7 @@ final class RelayJoin: @unchecked Sendable {
         self.runtime = runtime
         self.tls = tls
         self.eventLoop = runtime.group.next()
+        machine = RelayJoinMachine(maximumSessions: runtime.limits.maximumInboundSessions / 2)
         logger = runtime.logger
         logger[metadataKey: "relay"] = .string(uri.description)
     }
@@ -126,8 +127,12 @@ final class RelayJoin: @unchecked Sendable {
         let established = eventLoop.makePromise(of: PeerSession.self)
         let remote = "relay \(uri.endpoint)"
         established.futureResult.hop(to: eventLoop).whenComplete { [self] result in
-            machine.sessionOpened()
-            if case .failure(let error) = result {
+            switch result {
+            case .success(let session):
+                machine.sessionOpened(established: true)
+                session.channel.closeFuture.hop(to: eventLoop).whenComplete { [self] _ in machine.sessionClosed() }
+            case .failure(let error):
+                machine.sessionOpened(established: false)
                 logger.info("a relayed session did not open", metadata: ["error": .string("\(error)")])
             }
         }

@@ -14,6 +14,11 @@ public struct RelayJoinMachine: Sendable {
     /// Invitations being opened at once for one relay session; more are ignored, so one relay
     /// cannot make the node open connections without bound.
     public static let maximumPendingSessions = 8
+    /// The sessions one relay may carry at once (open and being opened): every relayed peer
+    /// arrives from the relay's address, so the listener's per-address limit cannot apply; this
+    /// limit keeps one relay from taking all of the node's inbound sessions. Each authenticated
+    /// peer still has one session at most (`SessionTieBreak`).
+    public let maximumSessions: Int
 
     public enum Phase: Sendable, Equatable {
         /// Nothing open; `retryAt` says when to connect again (nil: not started or stopped).
@@ -44,12 +49,17 @@ public struct RelayJoinMachine: Sendable {
     /// Why the last session ended or the last attempt failed, for `vouch status`.
     public private(set) var lastError: String?
     public private(set) var pendingSessions = 0
+    /// Relayed sessions open now (their TLS handshake done).
+    public private(set) var openSessions = 0
     /// Why the machine asked for the close that is under way (wins over the I/O layer's reason).
     private var closeReason: String?
     private var lastReceived: Duration = .zero
     private var lastSent: Duration = .zero
 
-    public init() {}
+    /// `maximumSessions`: the node's inbound session limit over two, so a relay can take at most half.
+    public init(maximumSessions: Int = TransportLimits.default.maximumInboundSessions / 2) {
+        self.maximumSessions = max(1, maximumSessions)
+    }
 
     public var isJoined: Bool { if case .joined = phase { true } else { false } }
 
@@ -87,7 +97,7 @@ public struct RelayJoinMachine: Sendable {
         case (.joined, .pong):
             return []
         case (.joined, .sessionInvitation(let invitation)):
-            guard pendingSessions < Self.maximumPendingSessions else { return [] }
+            guard pendingSessions < Self.maximumPendingSessions, pendingSessions + openSessions < maximumSessions else { return [] }
             pendingSessions += 1
             return [.openSession(invitation)]
         case (.joining, .ping):
@@ -98,9 +108,15 @@ public struct RelayJoinMachine: Sendable {
         }
     }
 
-    /// A session-mode connection opened for an invitation finished (or failed).
-    public mutating func sessionOpened() {
+    /// A session-mode connection opened for an invitation became a session (`established`) or failed.
+    public mutating func sessionOpened(established: Bool) {
         pendingSessions = max(0, pendingSessions - 1)
+        if established { openSessions += 1 }
+    }
+
+    /// A relayed session that was established has closed.
+    public mutating func sessionClosed() {
+        openSessions = max(0, openSessions - 1)
     }
 
     /// The connection ended or could not be made (`reason` says why).

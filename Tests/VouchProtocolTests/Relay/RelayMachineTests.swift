@@ -106,9 +106,28 @@ struct RelayMachineTests {
             #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(101)) == [.openSession(Self.invitation)])
         }
         #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(101)) == [])
-        machine.sessionOpened()
+        machine.sessionOpened(established: false)
         #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(101)) == [.openSession(Self.invitation)])
         guard case .close = machine.received(.connectRequest(device: []), now: .seconds(102)).first else { Issue.record("no close"); return }
+    }
+
+    @Test("one relay carries at most its share of sessions, open and being opened; closed ones free their place")
+    func sessionLimit() {
+        var machine = RelayJoinMachine(maximumSessions: 3)
+        _ = machine.start(now: .zero)
+        _ = machine.connected(now: .zero)
+        _ = machine.received(Self.success, now: .zero)
+        for _ in 0..<3 { #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(1)) == [.openSession(Self.invitation)]) }
+        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(1)) == [], "three pending")
+        machine.sessionOpened(established: true)
+        machine.sessionOpened(established: true)
+        machine.sessionOpened(established: false)
+        #expect(machine.openSessions == 2 && machine.pendingSessions == 0)
+        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(2)) == [.openSession(Self.invitation)])
+        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(2)) == [], "two open, one pending")
+        machine.sessionClosed()
+        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(3)) == [.openSession(Self.invitation)])
+        #expect(RelayJoinMachine().maximumSessions == TransportLimits.default.maximumInboundSessions / 2)
     }
 
     @Test("stop closes an open session and nothing restarts it")
