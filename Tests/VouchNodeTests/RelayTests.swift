@@ -94,6 +94,52 @@ struct RelayTests {
         }
     }
 
+    @Test("a relay that sends an invitation nobody asked for, then garbage: the session fails, the join survives; garbage ends it")
+    func hostileRelay() async throws {
+        // A fake relay: openssl s_server with ALPN bep-relay and a certificate whose digest the URI names.
+        let directory = try TemporaryDirectory(prefix: "vouch-fake-relay")
+        let relayKey = try Ed25519PrivateKey()
+        let certificate = try SelfSignedCertificate(key: relayKey, commonName: "fake relay")
+        try certificate.pem.write(toFile: directory.path("cert.pem"), atomically: true, encoding: .utf8)
+        try relayKey.pkcs8PEM().write(toFile: directory.path("key.pem"), atomically: true, encoding: .utf8)
+        let port = try freeLoopbackPort()
+        let server = try ChildProcess(executable: try ChildProcess.find("openssl"),
+                                      arguments: ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", directory.path("cert.pem"),
+                                                  "-key", directory.path("key.pem"), "-tls1_3", "-alpn", "bep-relay", "-quiet", "-naccept", "1"],
+                                      keepStdinOpen: true)
+        defer { server.signal(SIGTERM) }
+        let uri = RelayURI(endpoint: try Endpoint(host: "127.0.0.1", port: port), id: RelayDeviceID(certificateDER: certificate.der))
+        try await withNodes(1, listening: false) { nodes in
+            let joins = try nodes[0].runtime.joinRelays([uri])
+            defer { Task { await joins.stop() } }
+            // The node's JoinRelayRequest arrives; the fake relay accepts it.
+            try await eventually("the node's join request at the fake relay") { seen in
+                let bytes = Array((try? Data(contentsOf: server.stdoutURL)) ?? Data())
+                seen = Hex.encode(bytes)
+                return bytes == (try RelayMessage.joinRelayRequest.encoded()) ? true : nil
+            }
+            server.write(stdin: Data(try RelayMessage.response(RelayResponse(code: 0, message: "success")).encoded()))
+            try await Self.waitJoined(joins)
+
+            // An invitation for a session nobody asked for, at a port where nothing listens: that
+            // session fails; the join stays.
+            let nowhere = try freeLoopbackPort()
+            let invitation = RelaySessionInvitation(from: Array(repeating: 1, count: 32), key: Array(repeating: 2, count: 32),
+                                                    address: [], port: nowhere, serverSocket: true)
+            server.write(stdin: Data(try RelayMessage.sessionInvitation(invitation).encoded()))
+            try await eventually("the failed relayed session to be logged") { _ in
+                nodes[0].recorder.logged("a relayed session did not open") ? true : nil
+            }
+            #expect(joins.states.first?.joined == true)
+            #expect(nodes[0].runtime.sessions.all.isEmpty)
+
+            // Garbage: the node ends the relay session and says why.
+            server.write(stdin: Data("HTTP/1.1 400 Bad Request\r\n\r\n".utf8))
+            let state = try await eventually("the join to end") { _ in joins.states.first.flatMap { $0.joined ? nil : $0 } }
+            #expect(state.lastError?.contains("not a relay message") == true, "\(state)")
+        }
+    }
+
     @Test("a relay down at start, then up: the node joins; the relay restarted: the node rejoins and is reachable again")
     func relayDownThenRestarted() async throws {
         let port = try freeLoopbackPort()
