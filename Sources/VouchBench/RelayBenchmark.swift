@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import VouchCrypto
 import VouchNode
 import VouchProtocol
@@ -23,7 +24,7 @@ import VouchTLS
 enum RelayBenchmark {
     static let benchmark = Benchmark(
         name: "relay",
-        summary: "vouch/1 sessions/s through a local strelaysrv vs direct, same run",
+        summary: "vouch/1 sessions/s and bulk MB/s through a local strelaysrv vs direct, same run",
         run: run
     )
 
@@ -37,14 +38,15 @@ enum RelayBenchmark {
         print("")
         let result = try runBlocking { try await measure(seconds: Double(options.seconds), rounds: options.rounds) }
         let direct = result.direct.max() ?? 0, relayed = result.relayed.max() ?? 0
-        let ratio = relayed / direct
+        let directMBps = result.directMBps.max() ?? 0, relayedMBps = result.relayedMBps.max() ?? 0
+        let ratio = relayed / direct, bulkRatio = relayedMBps / directMBps
         print("")
-        print("                      sessions/s")
-        print("direct                \(pad(String(format: "%.1f", direct), 10))")
-        print("through strelaysrv    \(pad(String(format: "%.1f", relayed), 10))")
-        print("ratio                 \(pad(formatRatio(ratio), 10))\(options.rounds > 1 ? "   (best round of each)" : "")")
+        print("                      sessions/s      MB/s")
+        print("direct                \(pad(String(format: "%.1f", direct), 10))\(pad(String(format: "%.1f", directMBps), 10))")
+        print("through strelaysrv    \(pad(String(format: "%.1f", relayed), 10))\(pad(String(format: "%.1f", relayedMBps), 10))")
+        print("ratio                 \(pad(formatRatio(ratio), 10))\(pad(formatRatio(bulkRatio), 10))\(options.rounds > 1 ? "   (best round of each)" : "")")
         print("")
-        print("goal: ratio ≥ \(formatRatio(goal)): \(ratio >= goal ? "met" : "NOT met")")
+        print("goal: ratio ≥ \(formatRatio(goal)) for sessions/s: \(ratio >= goal ? "met" : "NOT met"); for MB/s: \(bulkRatio >= goal ? "met" : "NOT met")")
         print("")
         print("method: two NodeRuntimes in this process; the dialer calls connect(to:) (TCP, TLS 1.3 with the pin, the session),")
         print("        closes the session and waits for the close, then the next; relayed: ConnectRequest over TLS to the relay,")
@@ -55,6 +57,8 @@ enum RelayBenchmark {
     private struct Result: Sendable {
         var direct: [Double] = []
         var relayed: [Double] = []
+        var directMBps: [Double] = []
+        var relayedMBps: [Double] = []
     }
 
     private static func measure(seconds: Double, rounds: Int) async throws -> Result {
@@ -95,6 +99,12 @@ enum RelayBenchmark {
             result.relayed.append(r.rate)
             print("round \(round): direct \(String(format: "%7.1f", d.rate)) sessions/s (\(d.failures) failed), "
                   + "through the relay \(String(format: "%7.1f", r.rate)) sessions/s (\(r.failures) failed)")
+            let directBulk = try await ThroughputBenchmark.measure(seconds: Int(seconds))
+            let relayedBulk = try await RelayThroughput.measure(relayPort: relayPort, relayID: uri.id, seconds: Int(seconds))
+            let dm = Double(directBulk.bytes) / directBulk.seconds / 1e6, rm = Double(relayedBulk.bytes) / relayedBulk.seconds / 1e6
+            result.directMBps.append(dm)
+            result.relayedMBps.append(rm)
+            print("         direct \(String(format: "%7.1f", dm)) MB/s, through the relay \(String(format: "%7.1f", rm)) MB/s (16 KiB frames, one session)")
         }
         await joins.stop()
         return result
@@ -177,5 +187,198 @@ private final class BenchNode: Sendable {
         listener?.close(promise: nil)
         for session in runtime.sessions.all { session.close() }
         try? group.syncShutdownGracefully()
+    }
+}
+
+// MARK: - Throughput through the relay
+
+/// Bulk throughput over one session through the relay: ThroughputBenchmark's pipelines (real
+/// `VouchTLSHandler` with the pin, the frame codec, 16 KiB frames flooded while writable), but the
+/// TCP connection is a strelaysrv session (protocol mode to join and to ask, session mode from
+/// both ends) instead of a direct one.
+enum RelayThroughput {
+    static func measure(relayPort: UInt16, relayID: RelayDeviceID, seconds: Int) async throws -> ThroughputBenchmark.Result {
+        let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1), clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let result: Swift.Result<ThroughputBenchmark.Result, any Error>
+        do {
+            result = .success(try await measure(relayPort: relayPort, relayID: relayID, seconds: seconds,
+                                                serverGroup: serverGroup, clientGroup: clientGroup))
+        } catch {
+            result = .failure(error)
+        }
+        try? await clientGroup.shutdownGracefully()
+        try? await serverGroup.shutdownGracefully()
+        return try result.get()
+    }
+
+    private static func measure(relayPort: UInt16, relayID: RelayDeviceID, seconds: Int,
+                                serverGroup: MultiThreadedEventLoopGroup, clientGroup: MultiThreadedEventLoopGroup) async throws -> ThroughputBenchmark.Result {
+        let logger = Logger(label: "vouch-bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        let serverKey = try Ed25519PrivateKey(), clientKey = try Ed25519PrivateKey()
+        let serverTLS = try TLSConfiguration(privateKey: serverKey), clientTLS = try TLSConfiguration(privateKey: clientKey)
+
+        // Protocol mode: the receiver joins, the sender asks for it; each learns its session key.
+        let joinCertificate = try SelfSignedCertificate(key: serverKey, commonName: "vouch-relay")
+        let receiverInvited = serverGroup.next().makePromise(of: RelaySessionInvitation.self)
+        let joined = serverGroup.next().makePromise(of: Void.self)
+        let joinChannel = try await protocolConnection(group: serverGroup, port: relayPort, relayID: relayID, key: serverKey,
+                                                       certificate: joinCertificate, logger: logger,
+                                                       handler: InvitationWaiter(first: .joinRelayRequest, joined: joined, invited: receiverInvited))
+        defer { joinChannel.close(promise: nil) }
+        try await joined.futureResult.get()
+        let senderInvited = clientGroup.next().makePromise(of: RelaySessionInvitation.self)
+        let throwaway = try Ed25519PrivateKey()
+        let askChannel = try await protocolConnection(
+            group: clientGroup, port: relayPort, relayID: relayID, key: throwaway,
+            certificate: try SelfSignedCertificate(key: throwaway, commonName: "vouch-relay"), logger: logger,
+            handler: InvitationWaiter(first: .connectRequest(device: RelayDeviceID(certificateDER: joinCertificate.der).bytes),
+                                      joined: nil, invited: senderInvited))
+        let senderInvitation = try await senderInvited.futureResult.get()
+        askChannel.close(promise: nil)
+        let receiverInvitation = try await receiverInvited.futureResult.get()
+
+        // Session mode: the receiver first, then the sender (Protocol/relay.md §4), then TLS.
+        let received = ByteCounter()
+        let maximumFrameSize = TransportLimits.default.maximumFrameSize
+        let receiver = try await ClientBootstrap(group: serverGroup)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(SessionJoiner(key: receiverInvitation.key) { sync in
+                        try sync.addHandler(VouchTLSHandler(role: .server, configuration: serverTLS, logger: logger))
+                        try sync.addHandler(ByteToMessageHandler(WireFrameDecoder(maximumFrameSize: maximumFrameSize)))
+                        try sync.addHandler(CountingReceiver(counter: received))
+                    })
+                }
+            }
+            .connect(host: "127.0.0.1", port: Int(relayPort)).get()
+        defer { receiver.close(promise: nil) }
+        try await Task.sleep(for: .milliseconds(100))
+        let handshake = clientGroup.next().makePromise(of: String.self)
+        let payload = ByteBuffer(bytes: SecureRandom.bytes(ThroughputBenchmark.payloadSize))
+        let sender = try await ClientBootstrap(group: clientGroup)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(SessionJoiner(key: senderInvitation.key) { sync in
+                        try sync.addHandler(VouchTLSHandler(role: .client(expectedPeerKey: serverKey.publicKey), configuration: clientTLS, logger: logger))
+                        try sync.addHandler(MessageToByteHandler(WireFrameEncoder()))
+                        try sync.addHandler(FloodingSender(payload: payload, handshake: handshake))
+                    })
+                }
+            }
+            .connect(host: "127.0.0.1", port: Int(relayPort)).get()
+        defer { sender.close(promise: nil) }
+
+        let cipher = try await handshake.futureResult.get()
+        try await Task.sleep(for: .seconds(ThroughputBenchmark.warmUpSeconds))
+        let startBytes = received.bytes.load(ordering: .relaxed)
+        let startTime = monotonicSeconds(), startCPU = processCPUSeconds()
+        try await Task.sleep(for: .seconds(seconds))
+        let endBytes = received.bytes.load(ordering: .relaxed)
+        let endTime = monotonicSeconds(), endCPU = processCPUSeconds()
+        if let failure = received.failure.withLock({ $0 }) { throw BenchFailure("the receiver failed: \(failure)") }
+        guard sender.isActive else { throw BenchFailure("the sender's connection closed during the measurement") }
+        return ThroughputBenchmark.Result(bytes: endBytes - startBytes, seconds: endTime - startTime,
+                                          cpuSeconds: endCPU - startCPU, cipher: cipher)
+    }
+
+    private static func protocolConnection(group: any EventLoopGroup, port: UInt16, relayID: RelayDeviceID, key: Ed25519PrivateKey,
+                                           certificate: SelfSignedCertificate, logger: Logger,
+                                           handler: InvitationWaiter) async throws -> any Channel {
+        let tls = try TLSConfiguration.relayClient(privateKey: key, certificate: certificate)
+        return try await ClientBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(VouchTLSHandler(role: .relayClient(certificateDigest: relayID.bytes), configuration: tls, logger: logger))
+                    try sync.addHandler(RelayMessageHandler())
+                    try sync.addHandler(handler)
+                }
+            }
+            .connect(host: "127.0.0.1", port: Int(port)).get()
+    }
+}
+
+/// Protocol mode for the benchmark: sends `first` once TLS is up, answers pings, and completes
+/// `joined` on a success response and `invited` on the invitation.
+private final class InvitationWaiter: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = RelayMessage
+    typealias OutboundOut = RelayMessage
+
+    private let first: RelayMessage
+    private let joined: EventLoopPromise<Void>?
+    private let invited: EventLoopPromise<RelaySessionInvitation>
+
+    init(first: RelayMessage, joined: EventLoopPromise<Void>?, invited: EventLoopPromise<RelaySessionInvitation>) {
+        self.first = first
+        self.joined = joined
+        self.invited = invited
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is RelayTLSHandshakeCompleted { context.writeAndFlush(wrapOutboundOut(first), promise: nil) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .response(let response) where response.code == RelayResponse.success: joined?.succeed(())
+        case .sessionInvitation(let invitation): invited.succeed(invitation)
+        case .ping: context.writeAndFlush(wrapOutboundOut(.pong), promise: nil)
+        default: invited.fail(BenchFailure("the relay answered \(unwrapInboundIn(data))"))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        joined?.fail(error)
+        invited.fail(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        joined?.fail(BenchFailure("the relay closed the connection"))
+        invited.fail(BenchFailure("the relay closed the connection"))
+        context.fireChannelInactive()
+    }
+}
+
+/// Session mode for the benchmark: sends the join, waits for success, adds the pipeline behind
+/// itself and passes everything through from then on (as the node's RelaySessionHandler does).
+private final class SessionJoiner: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let key: [UInt8]
+    private let pipeline: (ChannelPipeline.SynchronousOperations) throws -> Void
+    private var reader = RelayMessageReader()
+    private var relaying = false
+
+    init(key: [UInt8], pipeline: @escaping (ChannelPipeline.SynchronousOperations) throws -> Void) {
+        self.key = key
+        self.pipeline = pipeline
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if let bytes = try? RelayMessage.joinSessionRequest(key: key).encoded() {
+            context.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)), promise: nil)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if relaying { return context.fireChannelRead(data) }
+        do {
+            guard let message = try reader.append(unwrapInboundIn(data).readableBytesView, limit: 1).first else { return }
+            guard case .response(let response) = message, response.code == RelayResponse.success else {
+                throw BenchFailure("the relay refused the session: \(message)")
+            }
+            relaying = true
+            try pipeline(context.pipeline.syncOperations)
+            let rest = reader.takeRemainder()
+            if !rest.isEmpty { context.fireChannelRead(wrapInboundOut(ByteBuffer(bytes: rest))) }
+        } catch {
+            context.fireErrorCaught(error)
+            context.close(promise: nil)
+        }
     }
 }

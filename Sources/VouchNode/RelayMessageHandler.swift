@@ -1,17 +1,19 @@
-import NIOCore
-import VouchProtocol
+package import NIOCore
+package import VouchProtocol
 
 /// Bytes from a relay's protocol mode to `RelayMessage`s and back (Protocol/relay.md §6). The
 /// pure `RelayMessageReader` holds at most one message; anything it refuses ends the connection.
-final class RelayMessageHandler: ChannelDuplexHandler {
-    typealias InboundIn = ByteBuffer
-    typealias InboundOut = RelayMessage
-    typealias OutboundIn = RelayMessage
-    typealias OutboundOut = ByteBuffer
+package final class RelayMessageHandler: ChannelDuplexHandler {
+    package typealias InboundIn = ByteBuffer
+    package typealias InboundOut = RelayMessage
+    package typealias OutboundIn = RelayMessage
+    package typealias OutboundOut = ByteBuffer
 
     private var reader = RelayMessageReader()
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package init() {}
+
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         do {
             for message in try reader.append(buffer.readableBytesView) {
@@ -23,7 +25,7 @@ final class RelayMessageHandler: ChannelDuplexHandler {
         }
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         do {
             context.write(wrapOutboundOut(ByteBuffer(bytes: try unwrapOutboundIn(data).encoded())), promise: promise)
         } catch {
