@@ -29,10 +29,12 @@ public enum CardStoreResult: Sendable, Equatable {
 
 extension NodeDatabase {
     /// Processes a delivered message at most once: records its ID and runs the effect in one
-    /// transaction, so a crash leaves either both or neither, and a second copy is a no-op.
+    /// transaction, so a crash leaves either both or neither, and a second copy is a no-op. The
+    /// transaction is shared with other deliveries waiting (`GroupCommit`); this returns, and the
+    /// caller acks, only after it committed.
     func receiveOnce<T: Sendable>(from sender: NodeID, message: WireMessage, nowMilliseconds now: UInt64,
                                   effect: @escaping @Sendable (Database) throws -> T) async throws -> (DeliveryOutcome, T?) {
-        try await write { db in
+        try await groupedWrite { db in
             try db.execute(sql: """
                 INSERT INTO received_message (sender, message_id, received_at, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
