@@ -226,9 +226,10 @@ enum IngestBenchmark {
                     do { return (i, .success(try await session.request(message, timeout: 60))) } catch { return (i, .failure(error)) }
                 }
             }
-            var replies = [Result<WireMessage, any Error>](repeating: .failure(BenchFailure("not sent")), count: sessions.count)
-            for await (i, reply) in tasks { replies[i] = reply }
-            return replies
+            var replies: [(index: Int, reply: Result<WireMessage, any Error>)] = []
+            replies.reserveCapacity(sessions.count)
+            for await answer in tasks { replies.append(answer) }
+            return replies.sorted { $0.index < $1.index }.map(\.reply)
         }
     }
 
