@@ -23,7 +23,8 @@ struct InvitationEffects: Sendable {
         let data = InvitationService.eventData(handle: stored.handle, id: m.invitation.terms.id, peer: peer, side: "received")
         for action in actions {
             switch action {
-            case .send(let delivery): try send(delivery, to: peer, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
+            case .send(let delivery, let receiver):
+                try send(delivery, to: receiver, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
             case .recordConnection(let connection):
                 try record(connection, peer: peer, ledger: ledger, now: now)
                 try sendCard(to: peer, ledger: ledger, outbox: outbox, now: now)
@@ -44,11 +45,26 @@ struct InvitationEffects: Sendable {
         let data = InvitationService.eventData(handle: stored.handle, id: m.invitation.terms.id, peer: peer, side: "sent")
         for action in actions {
             switch action {
-            case .send(let delivery): try send(delivery, to: peer, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
+            case .send(let delivery, let receiver):
+                try send(delivery, to: receiver, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
             case .recordConnection(let connection):
                 try record(connection, peer: peer, ledger: ledger, now: now)
                 try sendCard(to: peer, ledger: ledger, outbox: outbox, now: now)
             case .event(let event): Self.eventType(event).map { events.append(($0, data)) }
+            case .ignore: break
+            case .refuse(let error): throw error
+            }
+        }
+    }
+
+    mutating func apply(_ actions: [IntroducerMachine.Action], introduction stored: StoredIntroductionRequest,
+                        ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
+        let m = stored.machine, data = IntroductionService.eventData(handle: stored.handle, m)
+        for action in actions {
+            switch action {
+            case .send(let delivery, let receiver):
+                try send(delivery, to: receiver, invitationExpires: m.request.terms.expires, ledger: ledger, outbox: outbox, now: now)
+            case .event(let event): events.append((Self.eventType(event), data))
             case .ignore: break
             case .refuse(let error): throw error
             }
@@ -65,6 +81,10 @@ struct InvitationEffects: Sendable {
         for case .ignore(let why) in actions { logger.debug("invitation message ignored", metadata: ["reason": .string(why)]) }
     }
 
+    func log(_ actions: [IntroducerMachine.Action], logger: Logger) {
+        for case .ignore(let why) in actions { logger.debug("introduction message ignored", metadata: ["reason": .string(why)]) }
+    }
+
     /// After the commit.
     func publish(outbox: Outbox, publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void) {
         outbox.queued(queued)
@@ -76,8 +96,11 @@ struct InvitationEffects: Sendable {
         // A question or a reply means nothing after the invitation expires; the rest settle
         // whether a connection exists and live 30 days (Protocol/invitations.md §5).
         let expiresAt: UInt64 = switch delivery {
-        case .invitationQuestion, .invitationReply, .invitation: max(invitationExpires, now + 1)
-        case .invitationWithdrawal, .acceptance, .connectionRemoval: now + InvitationService.settlingLifetime
+        case .invitationQuestion, .invitationReply, .invitation, .introductionRequest, .introductionOffer, .introductionQuestion,
+             .introductionReply, .introductionForwarded, .introductionNotForwarded:
+            max(invitationExpires, now + 1)
+        case .invitationWithdrawal, .acceptance, .connectionRemoval, .introductionWithdrawal, .introductionOutcome:
+            now + InvitationService.settlingLifetime
         case .card: now + CardService.lifetime
         }
         let entry = outbox.entry(delivery, to: peer, now: now, expiresAt: expiresAt)
@@ -100,6 +123,18 @@ struct InvitationEffects: Sendable {
         ["connection": .string(Hex.encode(connection.id)), "peer": .string(peer.description)]
     }
 
+    static func eventType(_ event: IntroductionEvent) -> NodeEventType {
+        switch event {
+        case .received: .introductionReceived
+        case .forwarded: .introductionForwarded
+        case .notForwarded: .introductionNotForwarded
+        case .withdrawn: .introductionWithdrawn
+        case .expired: .introductionExpired
+        case .relayed: .introductionRelayed
+        case .accepted: .introductionAccepted
+        }
+    }
+
     /// `connected` is told by `connection.made`, which the record itself publishes.
     static func eventType(_ event: InvitationEvent) -> NodeEventType? {
         switch event {
@@ -114,6 +149,8 @@ struct InvitationEffects: Sendable {
         case .withdrawn: .invitationWithdrawn
         case .expired: .invitationExpired
         case .connected: nil
+        case .forwarded: .introductionForwarded
+        case .notForwarded: .introductionNotForwarded
         }
     }
 }
