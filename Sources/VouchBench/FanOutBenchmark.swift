@@ -240,10 +240,9 @@ private final class SimulatedConnectionHandler: ChannelInboundHandler {
         let frame = unwrapInboundIn(data)
         guard let message = try? WireMessage(decoding: Array(frame.readableBytesView)), let type = message.knownType else { return }
         let now = UInt64(Date().timeIntervalSince1970 * 1000)
-        switch type {
-        case .ping:
+        if type == .ping {
             reply(.pong, to: message, now: now, context: context)
-        case .card:
+        } else if type == .card {
             // The card is checked as a node would: signed by the node, its view for connections.
             if let body = try? CardBody(message.body), let envelope = try? SignedEnvelope(verifying: body.document),
                envelope.signer == node, let profile = try? ProfileDocument(envelope: envelope), profile.audience == .connections {
@@ -255,10 +254,9 @@ private final class SimulatedConnectionHandler: ChannelInboundHandler {
                 let out = WireMessage(type: .error, replyTo: message.id, sentAt: now, expiresAt: now + 60_000, recipient: node, body: error.value)
                 context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: out.encoded)), promise: nil)
             }
-        case .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval:
+        } else if type.kind == .delivery {
+            // Any other delivery is acked, as a node does once it has stored it.
             reply(.ack, to: message, now: now, context: context)
-        case .pong, .ack, .error:
-            break
         }
     }
 
