@@ -70,11 +70,13 @@ extension InvitationLedger {
 
     /// Received invitations pending and not due at `now`: the running count of rows in state
     /// 'pending' (migration v5's triggers) less the pending ones already due, which the expiry
-    /// tick has not recorded yet (few, found through the (state, expires) index). Constant time
+    /// tick has not recorded yet (few, found through the partial index of pending rows by expiry). Constant time
     /// in the size of the inbox, where count(*) over the pending rows was linear.
     func pendingCount(now: Int64) throws -> Int {
         let pending = try Int.fetchOne(db, sql: "SELECT pending FROM inbox_count WHERE id = 1") ?? 0
-        let due = try Int.fetchOne(db, sql: "SELECT count(*) FROM received_invitation WHERE state = 'pending' AND expires <= ?", arguments: [now]) ?? 0
+        let due = try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM received_invitation INDEXED BY received_invitation_pending_expiry WHERE state = 'pending' AND expires <= ?
+            """, arguments: [now]) ?? 0
         return pending - due
     }
 }
