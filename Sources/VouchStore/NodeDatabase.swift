@@ -7,8 +7,9 @@ public import VouchProtocol
 /// its commit returns, so anything the node acknowledges to a peer survives a crash or power cut.
 public final class NodeDatabase: Sendable {
     let pool: DatabasePool
-    /// The writes of peers' deliveries, committed in groups (see `GroupCommit`): a delivery is
-    /// acknowledged after its commit, and one fsync serves every delivery waiting for it.
+    /// The writes of peers' deliveries (and of the removal of what peers acked), committed in
+    /// groups (see `GroupCommit`): a delivery is acknowledged after its commit, and one fsync
+    /// serves every delivery waiting for it.
     let deliveryWrites: GroupCommit
 
     /// How a command uses the database.
