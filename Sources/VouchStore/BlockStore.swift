@@ -70,12 +70,14 @@ extension InvitationLedger {
 
     /// Received invitations pending and not due at `now`: the running count of rows in state
     /// 'pending' (migration v5's triggers) less the pending ones already due, which the expiry
-    /// tick has not recorded yet (few, found through the partial index of pending rows by expiry). Constant time
-    /// in the size of the inbox, where count(*) over the pending rows was linear.
+    /// tick has not recorded yet (few, found through the partial index of open rows by expiry,
+    /// whose WHERE term the query repeats so that SQLite may use it). Constant time in the size
+    /// of the inbox, where count(*) over the pending rows was linear.
     func pendingCount(now: Int64) throws -> Int {
         let pending = try Int.fetchOne(db, sql: "SELECT pending FROM inbox_count WHERE id = 1") ?? 0
         let due = try Int.fetchOne(db, sql: """
-            SELECT count(*) FROM received_invitation INDEXED BY received_invitation_pending_expiry WHERE state = 'pending' AND expires <= ?
+            SELECT count(*) FROM received_invitation INDEXED BY received_invitation_open_expiry
+            WHERE state IN ('pending', 'declined') AND state = 'pending' AND expires <= ?
             """, arguments: [now]) ?? 0
         return pending - due
     }

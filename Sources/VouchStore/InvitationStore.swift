@@ -48,7 +48,7 @@ extension InvitationLedger {
 
     /// Received invitations still pending or declined at or after their expiry: what the expiry tick records.
     public func dueReceived(now: UInt64, limit: Int = 256) throws -> [StoredReceivedInvitation] {
-        try Row.fetchAll(db, sql: "SELECT * FROM received_invitation WHERE state IN ('pending', 'declined') AND expires <= ? ORDER BY expires LIMIT ?",
+        try Row.fetchAll(db, sql: "SELECT * FROM received_invitation INDEXED BY received_invitation_open_expiry WHERE state IN ('pending', 'declined') AND expires <= ? ORDER BY expires LIMIT ?",
                          arguments: [try SQLInteger.storing(now, "now"), limit]).map(receivedRow)
     }
 
