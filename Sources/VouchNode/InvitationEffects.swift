@@ -26,8 +26,7 @@ struct InvitationEffects: Sendable {
             case .send(let delivery, let receiver):
                 try send(delivery, to: receiver, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
             case .recordConnection(let connection):
-                try record(connection, peer: peer, ledger: ledger, now: now)
-                try sendCard(to: peer, ledger: ledger, outbox: outbox, now: now)
+                try recordAndSendCard(connection, peer: peer, ledger: ledger, outbox: outbox, now: now)
             case .dropConnection(let connection): try drop(connection, peer: peer, ledger: ledger)
             case .block(let node):
                 try ledger.block(node, now: now)
@@ -48,8 +47,7 @@ struct InvitationEffects: Sendable {
             case .send(let delivery, let receiver):
                 try send(delivery, to: receiver, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
             case .recordConnection(let connection):
-                try record(connection, peer: peer, ledger: ledger, now: now)
-                try sendCard(to: peer, ledger: ledger, outbox: outbox, now: now)
+                try recordAndSendCard(connection, peer: peer, ledger: ledger, outbox: outbox, now: now)
             case .event(let event): Self.eventType(event).map { events.append(($0, data)) }
             case .ignore: break
             case .refuse(let error): throw error
@@ -71,9 +69,15 @@ struct InvitationEffects: Sendable {
         }
     }
 
-    private mutating func sendCard(to peer: NodeID, ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
-        guard let card = connectionCard else { return }
-        try send(card.delivery, to: peer, invitationExpires: now, ledger: ledger, outbox: outbox, now: now)
+    /// Records the connection and queues this node's card for connections to the peer. A peer
+    /// whose address is not known yet (the requester of an introduction learns the target's from
+    /// its first card) gets the card from the next `shareProfile` once it is known.
+    private mutating func recordAndSendCard(_ connection: Connection, peer: NodeID, ledger: InvitationLedger, outbox: Outbox,
+                                            now: UInt64) throws {
+        let card = try ledger.learnPeerFromCard(peer, now: now) ? connectionCard : nil
+        try ledger.record(connection, peer: peer, cardVersion: card?.version ?? 0, now: now)
+        events.append((.connectionMade, Self.connectionData(connection, peer: peer)))
+        if let card { try send(card.delivery, to: peer, invitationExpires: now, ledger: ledger, outbox: outbox, now: now) }
     }
 
     /// Logs why a message changed nothing (`ignore`): the peer gets the same `ack` either way.
@@ -106,11 +110,6 @@ struct InvitationEffects: Sendable {
         let entry = outbox.entry(delivery, to: peer, now: now, expiresAt: expiresAt)
         try ledger.enqueue(entry)
         queued.append(entry)
-    }
-
-    private mutating func record(_ connection: Connection, peer: NodeID, ledger: InvitationLedger, now: UInt64) throws {
-        try ledger.record(connection, peer: peer, cardVersion: connectionCard?.version ?? 0, now: now)
-        events.append((.connectionMade, Self.connectionData(connection, peer: peer)))
     }
 
     private mutating func drop(_ connection: Connection, peer: NodeID, ledger: InvitationLedger) throws {
