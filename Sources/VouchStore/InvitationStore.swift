@@ -31,7 +31,7 @@ extension InvitationLedger {
     }
 
     public func received(inviter: NodeID, id: InvitationID) throws -> StoredReceivedInvitation? {
-        try Row.fetchOne(db, sql: "SELECT * FROM received_invitation WHERE inviter = ? AND invitation_id = ?",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM received_invitation WHERE inviter = ? AND invitation_id = ?"),
                          arguments: [Data(inviter.rawRepresentation), Data(id.bytes)]).map(receivedRow)
     }
 
@@ -130,7 +130,7 @@ extension InvitationLedger {
 
     /// Our invitation to `invitee` that is pending and not due at `now`, if any.
     public func pendingSent(to invitee: NodeID, now: UInt64) throws -> StoredSentInvitation? {
-        try Row.fetchOne(db, sql: "SELECT * FROM sent_invitation WHERE invitee = ? AND state = 'pending' AND expires > ? ORDER BY handle DESC",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM sent_invitation WHERE invitee = ? AND state = 'pending' AND expires > ? ORDER BY handle DESC"),
                          arguments: [Data(invitee.rawRepresentation), try SQLInteger.storing(now, "now")]).map(sentRow)
     }
 
