@@ -29,5 +29,6 @@ package struct ConnectionTimer: Sendable {
         try await runtime.invitations.expireDue()
         try await runtime.introductions.expireDue()
         try await runtime.connections.shareProfile()
+        try await runtime.disclosure.shareVisibility()
     }
 }

@@ -25,7 +25,7 @@ struct IntroductionService: Sendable {
     /// `introduction.request`: signs an invitation for the target naming the introducer, and
     /// queues it to the introducer with the note for it.
     func request(_ request: IntroductionRequestRequest) async throws -> IntroductionRequestResponse {
-        let introducer = try connectionPeer(request.via)
+        let introducer = try ConnectionService.connectionPeer(request.via, in: database)
         let target: NodeID
         do {
             target = try NodeID(parsing: request.to)
@@ -285,23 +285,6 @@ struct IntroductionService: Sendable {
     private static func note(_ body: IntroductionNoteBody) throws -> String {
         guard let note = body.note else { throw ProtocolError(.missingField, "the body has no note") }
         return note
-    }
-
-    /// The peer of the one connection `text` names: a node ID, or a prefix (at least 4
-    /// characters) of its node ID or of the connection's id.
-    private func connectionPeer(_ text: String) throws -> NodeID {
-        let wanted = text.lowercased()
-        guard wanted.count >= 4 else {
-            throw AdminError(.invalidParams, "name the introducer by its node ID or a prefix of at least 4 characters (see `vouch connections`)")
-        }
-        let peers = Set(try database.readInvitations { try $0.connections() }.filter {
-            $0.peer.description.lowercased().hasPrefix(wanted) || Hex.encode($0.connection.id).hasPrefix(wanted)
-        }.map(\.peer))
-        guard let first = peers.first else {
-            throw AdminError(.notFound, "\(text) is not one of your connections: only a connection can introduce you (see `vouch connections`)")
-        }
-        guard peers.count == 1 else { throw AdminError(.ambiguous, "\(text) names \(peers.count) connections: type more of the ID") }
-        return first
     }
 
     static func eventData(handle: Int64, _ machine: IntroducerMachine) -> [String: JSONValue] {

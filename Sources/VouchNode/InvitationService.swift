@@ -32,6 +32,7 @@ struct InvitationService: Sendable {
         guard address.id != identity else {
             throw AdminError(.ownAddress, "\(address.id.shortForm) is this node's own ID: you cannot invite yourself")
         }
+        let visibility = try Self.visibility(request.visibility)
         let (body, machine) = try makeInvitation(to: address.id, introducer: nil, relationship: request.relationship,
                                                  context: request.context, note: request.note)
         let now = machine.invitation.terms.created
@@ -49,7 +50,7 @@ struct InvitationService: Sendable {
                 throw AdminError(.alreadyInvited, "your invitation \(ours.handle) to \(address.id.shortForm) is still pending")
             }
             try ledger.rememberPeer(address, now: now)
-            let handle = try ledger.insertSent(machine, note: note, now: now)
+            let handle = try ledger.insertSent(machine, note: note, visibility: visibility, now: now)
             try ledger.enqueue(entry)
             return handle
         }
@@ -97,6 +98,7 @@ struct InvitationService: Sendable {
         let now = Clock.nowMilliseconds()
         let key = identityKey, outbox = self.outbox
         let card = request.command == .accept ? try connectionCard() : nil
+        let visibility = try Self.visibility(request.visibility)
         let (response, effects) = try await database.invitationTransaction { ledger -> (InvitationAnswerResponse, InvitationEffects) in
             var effects = InvitationEffects(connectionCard: card)
             switch request.command {
@@ -113,6 +115,7 @@ struct InvitationService: Sendable {
                     }
                 }
                 if request.command != .askContext { stored.answeredAt = now }
+                if request.command == .accept, let visibility { stored.visibility = visibility }
                 if actions.contains(where: { if case .send = $0 { true } else { false } }), try !ledger.knowsPeer(stored.machine.inviter) {
                     throw AdminError(.unreachable, "the inviter's card names no endpoint: its node cannot be answered")
                 }
@@ -316,6 +319,16 @@ struct InvitationService: Sendable {
             guard let reason = AdminError.Reason(rawValue: error.codeString) else { throw AdminError(.internal, error.message) }
             throw AdminError(reason, error.message)
         } catch let error as ProtocolError {
+            throw AdminError(.invalidParams, error.message)
+        }
+    }
+
+    /// A visibility level named in a request; nil when none is.
+    static func visibility(_ name: String?) throws -> Visibility? {
+        guard let name else { return nil }
+        do {
+            return try Visibility(name: name)
+        } catch {
             throw AdminError(.invalidParams, error.message)
         }
     }

@@ -79,7 +79,7 @@ package struct OutboxWorker: Sendable {
                                                  "code": .string(error.code.rawValue), "reason": .string(error.message)])
             case .error(let error):
                 throw SessionError(kind: .closed, message: "peer answered \(UntrustedText.escaped(error.code.rawValue)): \(UntrustedText.escaped(error.message))")
-            case .ping, .pong, .delivery:
+            case .ping, .pong, .delivery, .query, .answer:
                 throw SessionError(kind: .closed, message: "peer answered with \(type.rawValue) instead of ack")
             }
         } catch {

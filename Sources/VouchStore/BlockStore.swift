@@ -69,7 +69,7 @@ extension InvitationLedger {
     }
 
     /// Received invitations pending and not due at `now`: the running count of rows in state
-    /// 'pending' (migration v5's triggers) less the pending ones already due, which the expiry
+    /// 'pending' (migration v6's triggers) less the pending ones already due, which the expiry
     /// tick has not recorded yet (few, found through the partial index of open rows by expiry,
     /// whose WHERE term the query repeats so that SQLite may use it). Constant time in the size
     /// of the inbox, where count(*) over the pending rows was linear.

@@ -69,7 +69,7 @@ extension InvitationLedger {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM connection WHERE peer = ?"), arguments: [Data(peer.rawRepresentation)]) != nil
     }
 
-    private func connectionRow(_ row: Row) throws -> StoredConnection {
+    func connectionRow(_ row: Row) throws -> StoredConnection {
         let record: Data = try row.required("record"), peer: Data = try row.required("peer")
         do {
             return StoredConnection(connection: try Connection(verifying: Array(record)),

@@ -166,7 +166,40 @@ enum Migrations {
                 CREATE INDEX introduction_request_state ON introduction_request(state, expires);
                 """)
         }
-        migrator.registerMigration("v5: a running count of pending received invitations") { db in
+        migrator.registerMigration("v5: visibility and mutual tokens") { db in
+            try db.execute(sql: """
+                -- Who the owner lets learn of each connection (Protocol/disclosure.md): the level
+                -- the owner chose; the node signs and sends a statement whenever its latest
+                -- statement says otherwise.
+                ALTER TABLE connection ADD COLUMN own_visibility TEXT NOT NULL DEFAULT 'connections';
+                -- The level chosen with `invite --visibility` / `accept --visibility`, kept with
+                -- the invitation until it becomes a connection.
+                ALTER TABLE sent_invitation ADD COLUMN visibility TEXT;
+                ALTER TABLE received_invitation ADD COLUMN visibility TEXT;
+                -- The latest signed statement of each side of each connection.
+                CREATE TABLE visibility_statement (
+                    connection BLOB NOT NULL CHECK (length(connection) = 32),
+                    signer BLOB NOT NULL CHECK (length(signer) = 32),
+                    level TEXT NOT NULL,
+                    "set" INTEGER NOT NULL,
+                    document BLOB NOT NULL,
+                    PRIMARY KEY (connection, signer)
+                ) STRICT, WITHOUT ROWID;
+                -- Each connection's mutual token: what lets this node make the private-set element
+                -- for that person. Private to this node and its holder.
+                CREATE TABLE mutual_token (
+                    peer BLOB PRIMARY KEY CHECK (length(peer) = 32),
+                    token BLOB NOT NULL CHECK (length(token) = 32)
+                ) STRICT, WITHOUT ROWID;
+                -- This node's own secrets: its mutual token, shared with its connections, and the
+                -- secret its blinding keys are derived from, shared with nobody.
+                CREATE TABLE node_secret (
+                    name TEXT PRIMARY KEY,
+                    value BLOB NOT NULL
+                ) STRICT, WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v6: a running count of pending received invitations") { db in
             // The policy's cap on pending invitations is checked for every invitation that
             // arrives. count(*) over the pending rows costs one row visit per pending invitation
             // (O(n) per arrival, O(n²) to fill an inbox: 10,000 invitations took minutes). The
