@@ -191,21 +191,6 @@ struct IntroductionService: Sendable {
         effects?.publish(outbox: outbox, publish: publish)
     }
 
-    /// Records the expiry of every pending or forwarded request that is due.
-    func expireDue() async throws {
-        let now = Clock.nowMilliseconds(), outbox = self.outbox
-        let effects = try await database.invitationTransaction { ledger -> InvitationEffects in
-            var effects = InvitationEffects()
-            for var stored in try ledger.dueIntroductionRequests(now: now) {
-                let actions = stored.machine.tick(now: now)
-                try ledger.save(stored)
-                try effects.apply(actions, introduction: stored, ledger: ledger, outbox: outbox, now: now)
-            }
-            return effects
-        }
-        effects.publish(outbox: outbox, publish: publish)
-    }
-
     // MARK: The target
 
     /// `introduction-offer`: the invitation verified in full (§3.4, for this node, in time), the
