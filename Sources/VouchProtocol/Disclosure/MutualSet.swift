@@ -40,7 +40,7 @@ public enum MutualSet {
 
     /// How many elements a side sends for `count` real ones: whole pages of
     /// `MutualQueryBody.maximumElements`, at least one page. The other side then learns how many
-    /// pages there are, never how many connections (Protocol/disclosure.md §6.3).
+    /// pages there are, never how many connections (Protocol/disclosure.md §6.5).
     public static func paddedCount(_ count: Int) -> Int {
         let size = MutualQueryBody.maximumElements
         return max(1, (count + size - 1) / size) * size

@@ -197,9 +197,9 @@ extension VectorBuilder {
                 against the record (§3.2). statements.invalid: envelope_hex read and checked against record_hex gives error. \
                 supersession: whether the incoming statement of one side replaces the held one (§3.3). rule.audience: the \
                 audience of two choices (null: no statement known). rule.allowed: whether an observer connected to a and/or b may \
-                learn of a connection with that audience (§2). answers.include: whether an answer includes a connection (§5.1). \
-                bodies: the seven message bodies read by §4–§5: ok or invalid-body. kinds: each type's kind (transport.md §5). \
-                psi: the private set intersection (§6) from fixed tokens and scalars.
+                learn of a connection with that audience (§2). answers.include: whether an answer includes a connection (§5.1; channel shown: connections-answer and introducer-answer, intersection: the set of mutual-answer). \
+                bodies: the seven message bodies read by §4–§6: ok or invalid-body. kinds: each type's kind (transport.md §5). \
+                psi: the private set intersection (§6): elements of peers with tokens, the answering key from secret, asker and query, blinding by scalar_a then scalar_b (commuting, curve and twist points), small-order points refused, and one intersection: the asker holds the tokens of asker_peers, the answering node includes answering_peers (indexes into elements); query_elements, answer_elements and answer_set (sorted) are as §6.4 gives them and common is what the asker finds.
                 """),
             "keys": .object(keys),
             "connection": ["record_hex": hexValue(connection.record.encoded), "id": hexValue(connection.id)],
