@@ -130,6 +130,7 @@ let package = Package(
         fuzzTarget("FuzzMessage", ["VouchProtocol"]),
         fuzzTarget("FuzzSignedProfile", ["VouchProtocol"]),
         fuzzTarget("FuzzInvitation", ["VouchProtocol"]),
+        fuzzTarget("FuzzDisclosure", ["VouchCrypto", "VouchProtocol"]),
         fuzzTarget("FuzzNodeInbound", [
             "VouchNode", "VouchProtocol", "VouchStore", "VouchTLS", "VouchAdmin",
             .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
@@ -182,7 +183,8 @@ let package = Package(
             dependencies: ["VouchProtocol", "VouchCrypto", "VouchTestKit"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore", "VouchTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore", "VouchTestKit", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: swiftSettings),
         .testTarget(
             name: "VouchCLITests",
             dependencies: ["VouchProtocol", "VouchCrypto", "VouchTestKit"],

@@ -65,13 +65,13 @@ package struct OutboxWorker: Sendable {
             }
             switch body {
             case .ack:
-                try runtime.database.removeFromOutbox(entry.messageID)
+                try await runtime.database.removeFromOutbox(entry.messageID)
                 runtime.logger.info("outbox message delivered", metadata: ["message": .string(entry.messageID.description),
                                                                            "peer": .string(entry.peer.shortForm), "attempts": .stringConvertible(attempts)])
                 runtime.publish(.outboxDelivered, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
                                                     "type": .string(entry.type.rawValue), "attempts": .int(Int64(attempts))])
             case .error(let error) where Self.permanentErrors.contains(error.code):
-                try runtime.database.removeFromOutbox(entry.messageID)
+                try await runtime.database.removeFromOutbox(entry.messageID)
                 runtime.logger.warning("peer refused an outbox message; dropped", metadata: [
                     "message": .string(entry.messageID.description), "code": .string(UntrustedText.escaped(error.code.rawValue)),
                     "reason": .string(UntrustedText.escaped(error.message))])

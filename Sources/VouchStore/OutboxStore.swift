@@ -112,10 +112,13 @@ extension NodeDatabase {
         }
     }
 
-    /// Removes a message the peer acknowledged. False if it was not (or no longer) there.
+    /// Removes a message the peer acknowledged. False if it was not (or no longer) there. In a
+    /// transaction shared with other such writes (`GroupCommit`): a profile change fanned out to
+    /// many connections is acked by all of them within moments, and one fsync per ack made the
+    /// outbox's pace the disk's.
     @discardableResult
-    public func removeFromOutbox(_ id: MessageID) throws -> Bool {
-        try write { db in
+    public func removeFromOutbox(_ id: MessageID) async throws -> Bool {
+        try await groupedWrite { db in
             try db.execute(sql: "DELETE FROM outbox WHERE message_id = ?", arguments: [Data(id.bytes)])
             return db.changesCount > 0
         }
