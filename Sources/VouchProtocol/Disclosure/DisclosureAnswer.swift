@@ -48,19 +48,34 @@ public enum DisclosureAnswer {
     /// order of id, at most `ConnectionsAnswerBody.maximumRecords` records and `maximumBytes` of
     /// records. `candidates` must be sorted by id.
     public static func connectionsPage(_ candidates: [DisclosureCandidate], after: [UInt8], asker: NodeID, askerIsConnection: Bool,
-                                       maximumBytes: Int = ConnectionsAnswerBody.maximumBytes) -> ConnectionsAnswerBody {
-        var records: [[UInt8]] = [], bytes = 0
-        for c in candidates where after.lexicographicallyPrecedes(c.id) {
-            guard include(audience: c.audience, peerIsAsker: c.peer == asker, askerIsConnection: askerIsConnection, channel: .shown) else {
-                continue
-            }
-            if records.count == ConnectionsAnswerBody.maximumRecords || bytes + c.record.count > maximumBytes {
-                return ConnectionsAnswerBody(records: records, more: true)
-            }
-            records.append(c.record)
-            bytes += c.record.count
+                                       maximumBytes: Int = ConnectionsAnswerBody.maximumBytes, batch: Int = 512) -> ConnectionsAnswerBody {
+        connectionsPage(after: after, asker: asker, askerIsConnection: askerIsConnection, maximumBytes: maximumBytes, batch: batch) { cursor, limit in
+            let start = candidates.firstIndex { cursor.lexicographicallyPrecedes($0.id) } ?? candidates.endIndex
+            return Array(candidates[start..<min(candidates.endIndex, start + limit)])
         }
-        return ConnectionsAnswerBody(records: records, more: false)
+    }
+
+    /// The same page, reading the node's connections in batches: `read(cursor, limit)` returns at
+    /// most `limit` connections with ids above `cursor`, in order of id. A node whose connections
+    /// are mostly hidden from the asker still answers a page without loading them all at once.
+    public static func connectionsPage<E: Error>(after: [UInt8], asker: NodeID, askerIsConnection: Bool,
+                                                 maximumBytes: Int = ConnectionsAnswerBody.maximumBytes, batch: Int = 512,
+                                                 read: (_ cursor: [UInt8], _ limit: Int) throws(E) -> [DisclosureCandidate]) throws(E)
+        -> ConnectionsAnswerBody {
+        var records: [[UInt8]] = [], bytes = 0, cursor = after
+        while true {
+            let candidates = try read(cursor, batch)
+            for c in candidates where include(audience: c.audience, peerIsAsker: c.peer == asker, askerIsConnection: askerIsConnection,
+                                              channel: .shown) {
+                if records.count == ConnectionsAnswerBody.maximumRecords || bytes + c.record.count > maximumBytes {
+                    return ConnectionsAnswerBody(records: records, more: true)
+                }
+                records.append(c.record)
+                bytes += c.record.count
+            }
+            guard let last = candidates.last, candidates.count == batch else { return ConnectionsAnswerBody(records: records, more: false) }
+            cursor = last.id
+        }
     }
 
     /// `introducer-answer`: the record with `target` when it is included, else no record.

@@ -46,6 +46,25 @@ struct DisclosureAnswerTests {
         #expect(seen == all.map(\.record))
     }
 
+    @Test("read in batches of any size, a page is the same", arguments: [1, 2, 7, 512])
+    func batches(batch: Int) throws {
+        var all = try Self.candidates(40, size: 20)
+        for i in all.indices where i % 3 == 0 { all[i].audience = .onlyUs }
+        let asker = try Self.node()
+        var reads = 0
+        let whole = DisclosureAnswer.connectionsPage(all, after: ConnectionsQueryBody.first, asker: asker, askerIsConnection: false,
+                                                     maximumBytes: 300, batch: 1_000)
+        let batched = DisclosureAnswer.connectionsPage(after: ConnectionsQueryBody.first, asker: asker, askerIsConnection: false,
+                                                       maximumBytes: 300, batch: batch) { cursor, limit in
+            reads += 1
+            #expect(limit == batch)
+            return Array(all.filter { cursor.lexicographicallyPrecedes($0.id) }.prefix(limit))
+        }
+        #expect(batched == whole)
+        #expect(whole.records.count == 14 && whole.more)
+        #expect(batch >= 40 || reads > 1)
+    }
+
     @Test("a page stays under its byte limit")
     func pageBytes() throws {
         let all = try Self.candidates(5, size: 999)

@@ -167,11 +167,11 @@ struct World {
             let askerIsConnection = connected(observer, owner)
 
             // connections-of, page by page, small pages, with changes between pages.
-            let pageBytes = Int.random(in: 40...200, using: &rng)
+            let pageBytes = Int.random(in: 40...200, using: &rng), batch = Int.random(in: 1...4, using: &rng)
             var after = ConnectionsQueryBody.first, shown: Set<Int> = [], changed = false
             for _ in 0..<64 {
                 let page = DisclosureAnswer.connectionsPage(candidates(of: owner), after: after, asker: asker, askerIsConnection: askerIsConnection,
-                                                            maximumBytes: pageBytes)
+                                                            maximumBytes: pageBytes, batch: batch)
                 for record in page.records {
                     guard let e = edges.first(where: { $0.record == record }), let mine = e.side(owner) else {
                         return (learned, realPSI, "node \(owner) showed a record that is not its own")
