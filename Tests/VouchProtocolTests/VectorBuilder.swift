@@ -15,6 +15,7 @@ enum VectorBuilder {
         ("invitations.json", invitations),
         ("introductions.json", introductions),
         ("relay.json", relay),
+        ("disclosure.json", disclosure),
     ]
 
     // MARK: Helpers
