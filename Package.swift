@@ -130,10 +130,18 @@ let package = Package(
         fuzzTarget("FuzzMessage", ["VouchProtocol"]),
         fuzzTarget("FuzzSignedProfile", ["VouchProtocol"]),
         fuzzTarget("FuzzInvitation", ["VouchProtocol"]),
-        fuzzTarget("FuzzNodeInbound", [
-            "VouchNode", "VouchProtocol", "VouchStore", "VouchTLS", "VouchAdmin",
-            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
-        ]),
+        // A node on a temporary home and the node's inbound path, for the structure-aware node
+        // targets and the tests that show their generators reach the store.
+        .target(
+            name: "VouchFuzzNode",
+            dependencies: [
+                "VouchFuzzSupport", "VouchNode", "VouchProtocol", "VouchStore", "VouchTLS", "VouchCrypto",
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        fuzzTarget("FuzzNodeInbound", ["VouchFuzzNode", "VouchNode"]),
+        fuzzTarget("FuzzInvitationInbound", ["VouchFuzzNode", "VouchNode"]),
         fuzzTarget("FuzzAdminLine", [
             "VouchAdmin", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
@@ -169,6 +177,7 @@ let package = Package(
             name: "VouchNodeTests",
             dependencies: [
                 "VouchNode", "VouchProtocol", "VouchCrypto", "VouchTLS", "VouchStore", "VouchAdmin", "VouchTestKit",
+                "VouchFuzzSupport", "VouchFuzzNode",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,0 +1,63 @@
+import Foundation
+import Synchronization
+import VouchFuzzNode
+import VouchFuzzSupport
+import VouchNode
+
+/// Structure-aware, the invitation flow through the node's real inbound path: the fuzzer's bytes
+/// choose a short scenario (`InvitationFlowGenerator`) of validly signed invitations, context
+/// questions and replies, withdrawals, acceptances and removals with edge values, which a real
+/// `NodeRuntime` receives as its session handler would (`receiveInboundFrame` → `DeliveryRouter`
+/// → the invitation and connection services → the lifecycle machines → SQLite).
+///
+/// State is kept across inputs only as far as it is cheap to: each input gets a fresh runtime
+/// (so the invitation rate limit, 5 per sender, starts anew and does not refuse every later
+/// invitation as `busy`), and the node's database is made anew every `inputsPerDatabase`
+/// inputs (so the owner's policy, one pending invitation per inviter and at most 200 in all,
+/// does not drop every later invitation). A crash therefore depends on at most that many
+/// inputs before it; the replay program runs each file on a fresh node.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzInvitationInbound(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    var input = FuzzInput(FuzzReplay.bytes(data, count))
+    let (node, serial) = FuzzTarget.next()
+    let scenario = InvitationFlowGenerator.scenario(&input, node: FuzzKeys.recipient, nowMilliseconds: FuzzNode.nowMilliseconds(),
+                                                    serial: serial)
+    let runtime = node.runtime()
+    _ = runBlocking { await InvitationFlowDriver.play(scenario, runtime: runtime) }
+    return 0
+}
+
+enum FuzzTarget {
+    static let inputsPerDatabase: UInt64 = 32
+    static let home = FuzzNode.scratchDirectory("vouch-fuzz-invitations")
+    private static let state = Mutex<(node: FuzzNode?, serial: UInt64)>((nil, 0))
+
+    /// The node for the next input and a serial number no input had.
+    static func next() -> (FuzzNode, UInt64) {
+        state.withLock { state in
+            state.serial += 1
+            if state.node == nil || state.serial % inputsPerDatabase == 0 {
+                state.node = nil  // closes the old database before its files go
+                state.node = FuzzNode.make(home: home)
+                if state.serial == 1 { atexit { try? FileManager.default.removeItem(at: FuzzTarget.home) } }
+            }
+            return (state.node!, state.serial)
+        }
+    }
+}
+
+#if !VOUCH_LIBFUZZER
+@main enum Replay {
+    static func main() {
+        // Each file on a node of its own.
+        FuzzReplay.run { data, count in
+            FuzzTarget.reset()
+            return fuzzInvitationInbound(data, count)
+        }
+    }
+}
+
+extension FuzzTarget {
+    static func reset() { state.withLock { $0.node = nil } }
+}
+#endif
