@@ -19,10 +19,9 @@ import VouchNode
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzInvitationInbound(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     var input = FuzzInput(FuzzReplay.bytes(data, count))
-    let (node, serial) = FuzzTarget.next()
+    let (runtime, serial) = FuzzTarget.next()
     let scenario = InvitationFlowGenerator.scenario(&input, node: FuzzKeys.recipient, nowMilliseconds: FuzzNode.nowMilliseconds(),
                                                     serial: serial)
-    let runtime = node.runtime()
     _ = runBlocking { await InvitationFlowDriver.play(scenario, runtime: runtime) }
     return 0
 }
@@ -30,18 +29,20 @@ public func fuzzInvitationInbound(_ data: UnsafePointer<UInt8>, _ count: Int) ->
 enum FuzzTarget {
     static let inputsPerDatabase: UInt64 = 32
     static let home = FuzzNode.scratchDirectory("vouch-fuzz-invitations")
-    private static let state = Mutex<(node: FuzzNode?, serial: UInt64)>((nil, 0))
+    private static let state = Mutex<(node: FuzzNode?, runtime: NodeRuntime?, serial: UInt64)>((nil, nil, 0))
 
     /// The node for the next input and a serial number no input had.
-    static func next() -> (FuzzNode, UInt64) {
+    static func next() -> (NodeRuntime, UInt64) {
         state.withLock { state in
             state.serial += 1
             if state.node == nil || state.serial % inputsPerDatabase == 0 {
+                state.runtime = nil
                 state.node = nil  // closes the old database before its files go
                 state.node = FuzzNode.make(home: home)
+                state.runtime = state.node!.runtime()
                 if state.serial == 1 { atexit { try? FileManager.default.removeItem(at: FuzzTarget.home) } }
             }
-            return (state.node!, state.serial)
+            return (state.runtime!, state.serial)
         }
     }
 }
@@ -58,6 +59,6 @@ enum FuzzTarget {
 }
 
 extension FuzzTarget {
-    static func reset() { state.withLock { $0.node = nil } }
+    static func reset() { state.withLock { $0.runtime = nil; $0.node = nil } }
 }
 #endif
