@@ -10,12 +10,12 @@ import VouchNode
 /// `NodeRuntime` receives as its session handler would (`receiveInboundFrame` → `DeliveryRouter`
 /// → the invitation and connection services → the lifecycle machines → SQLite).
 ///
-/// State is kept across inputs only as far as it is cheap to: each input gets a fresh runtime
-/// (so the invitation rate limit, 5 per sender, starts anew and does not refuse every later
-/// invitation as `busy`), and the node's database is made anew every `inputsPerDatabase`
-/// inputs (so the owner's policy, one pending invitation per inviter and at most 200 in all,
-/// does not drop every later invitation). A crash therefore depends on at most that many
-/// inputs before it; the replay program runs each file on a fresh node.
+/// State is kept across inputs only as far as it does not refuse everything after a while: the
+/// node's database and runtime are made anew every `inputsPerDatabase` inputs, so neither the
+/// owner's policy (one pending invitation per inviter, at most 200 in all) nor the invitation
+/// rate limit (5 per sender, then 5 an hour) drops or refuses every later invitation. A crash
+/// therefore depends on at most that many inputs before it; the replay program runs each file
+/// on a fresh node.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzInvitationInbound(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
     var input = FuzzInput(FuzzReplay.bytes(data, count))
