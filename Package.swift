@@ -142,9 +142,13 @@ let package = Package(
         ),
         fuzzTarget("FuzzNodeInbound", ["VouchFuzzNode", "VouchNode"]),
         fuzzTarget("FuzzInvitationInbound", ["VouchFuzzNode", "VouchNode"]),
+        // The admin line's decoders and their oracle, shared by the two admin targets.
+        .target(name: "VouchFuzzAdmin", dependencies: ["VouchAdmin", .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: swiftSettings),
         fuzzTarget("FuzzAdminLine", [
-            "VouchAdmin", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            "VouchAdmin", "VouchFuzzAdmin", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        fuzzTarget("FuzzAdminJSON", ["VouchFuzzAdmin", .product(name: "NIOCore", package: "swift-nio")]),
         // Support code the test targets share: child processes, temporary directories, polling.
         .target(name: "VouchTestKit", swiftSettings: swiftSettings),
         .testTarget(name: "VouchCryptoTests", dependencies: ["VouchCrypto", "VouchTestKit"], swiftSettings: swiftSettings),
