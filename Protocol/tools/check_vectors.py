@@ -532,7 +532,9 @@ MAX_LIFETIME = 30 * 24 * 3600 * 1000
 MAX_SKEW = 5 * 60 * 1000
 PROTOCOL_VERSION = 1
 MESSAGE_TYPES = ("ping", "pong", "error", "ack", "card", "invitation", "invitation-question", "invitation-reply",
-                 "invitation-withdrawal", "acceptance", "connection-removal")
+                 "invitation-withdrawal", "acceptance", "connection-removal", "introduction-request",
+                 "introduction-forwarded", "introduction-not-forwarded", "introduction-offer", "introduction-question",
+                 "introduction-reply", "introduction-withdrawal", "introduction-outcome")
 HEADER_FIELDS = {"body": "any", "expires_at": "uint", "id": 16, "sent_at": "uint", "to": 32, "type": "text", "version": "uint"}
 SCHEME = "vouch://"
 RETRY_INITIAL_MS, RETRY_MAXIMUM_MS = 1000, 300000

@@ -74,6 +74,12 @@ public struct AdminError: CodedError, Hashable {
         case questionOpen = "question-open"
         case noOpenQuestion = "no-open-question"
         case threadFull = "thread-full"
+        /// Introductions (Protocol/introductions.md): the introducer did not pass the request on;
+        /// the request was already forwarded or declined; the introducer is not connected to
+        /// the person asked for, so it can only decline.
+        case notForwarded = "not-forwarded"
+        case alreadyForwarded = "already-forwarded"
+        case notConnectedToTarget = "not-connected-to-target"
 
         // From the client, before or instead of a server answer.
         /// Nothing listens on the socket, or the socket or cookie does not exist.

@@ -9,7 +9,10 @@ struct AcceptCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("The invitation's number (vouch inbox).", valueName: "id"))
     var id: Int64
 
+    @Flag(help: "For an introduction: tell the connection who introduced you that you accepted (otherwise they learn nothing).")
+    var tellIntroducer = false
+
     func run() async throws {
-        try await InvitationAnswering.run(.accept, handle: id, global: global, done: "Accepted")
+        try await InvitationAnswering.run(.accept, handle: id, tellIntroducer: tellIntroducer ? true : nil, global: global, done: "Accepted")
     }
 }

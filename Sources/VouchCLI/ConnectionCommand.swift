@@ -24,7 +24,8 @@ struct ConnectionShowCommand: AsyncParsableCommand {
         try await reporting(output) {
             let shown = try await DaemonConnection.call(global.nodeHome, ConnectionShowRequest(id: id))
             let c = shown.connection
-            output.emit(text: ConnectionsCommand.render(c, output: output) + "\n  id \(c.id)\n  invited by \(c.inviter)\n  accepted by \(c.invitee)",
+            output.emit(text: ConnectionsCommand.render(c, output: output) + "\n  id \(c.id)\n  invited by \(c.inviter)\n  accepted by \(c.invitee)"
+                            + (c.introducedBy.map { "\n  introduced by \($0)" } ?? ""),
                         json: shown)
         }
     }

@@ -8,7 +8,7 @@ struct EventsCommand: AsyncParsableCommand {
         abstract: "Stream what the node does, one event per line.",
         discussion: """
             Prints events as they happen (session.*, card.received, outbox.*, invitation.*, \
-            connection.made, connection.removed, node.blocked, node.unblocked, policy.changed; \
+            introduction.*, connection.made, connection.removed, node.blocked, node.unblocked, policy.changed; \
             the full list is in Docs/admin-api.md) until interrupted; \
             a --type that names no event is refused. \
             With --json each line is a JSON object {"type", "time", "data"}.

@@ -72,8 +72,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
         switch reason {
         case .invalidParams, .invalidAddress, .ownAddress: return .invalidInput
         case .emptyProfile, .notFound, .noEndpoint: return .notFound
-        case .ambiguous, .questionOpen, .noOpenQuestion, .threadFull, .invitationExpired, .invitationWithdrawn: return .invalidInput
-        case .invitationPending, .alreadyInvited, .alreadyAnswered, .alreadyConnected: return .alreadyExists
+        case .ambiguous, .questionOpen, .noOpenQuestion, .threadFull, .invitationExpired, .invitationWithdrawn, .notForwarded,
+             .notConnectedToTarget: return .invalidInput
+        case .invitationPending, .alreadyInvited, .alreadyAnswered, .alreadyConnected, .alreadyForwarded: return .alreadyExists
         case .daemonNotRunning, .connectionClosed: return .unavailable
         case .alreadyRunning: return .alreadyExists
         case .io: return .ioError

@@ -12,7 +12,25 @@ enum InvitationRendering {
                      "  \(phrase(i.yourRelationship))" + (i.context.map { ": \(UntrustedText.escaped($0))" } ?? ""),
                      "  note: \(UntrustedText.escaped(i.note))",
                      "  expires \(i.expiresAt)" + (i.crossing ? " (it crossed your own invitation, which was withdrawn)" : "")]
+        if let introducer = i.introducer {
+            lines.insert("  introduced by \(introducer)" + (i.introducerNote.map { ": \(UntrustedText.escaped($0))" } ?? ""), at: 2)
+        }
         lines += thread(i.thread)
+        return lines.joined(separator: "\n")
+    }
+
+    /// A request to introduce one of your connections to someone.
+    static func introduction(_ i: IntroductionRequestInfo, output: Output) -> String {
+        let name = i.card["name"].map(UntrustedText.escaped) ?? "(no name)"
+        var lines = ["\(output.bold("[\(i.handle)]")) introduction: \(output.bold(name)) asks you to introduce them  \(i.state)",
+                     "  from \(i.requester)",
+                     "  to   \(i.target)" + (i.connectedToTarget ? "" : " (not one of your connections: you can only decline)"),
+                     "  \(phrase(i.relationship))" + (i.context.map { ": \(UntrustedText.escaped($0))" } ?? ""),
+                     "  note to you: \(UntrustedText.escaped(i.noteToIntroducer))",
+                     "  note to them: \(UntrustedText.escaped(i.noteToTarget))",
+                     "  expires \(i.expiresAt)"]
+        if let mine = i.yourNote { lines.append("  your note: \(UntrustedText.escaped(mine))") }
+        if i.accepted { lines.append("  they told you they accepted") }
         return lines.joined(separator: "\n")
     }
 
@@ -21,6 +39,9 @@ enum InvitationRendering {
                      "  \(phrase(i.relationship))" + (i.context.map { ": \(UntrustedText.escaped($0))" } ?? ""),
                      "  note: \(UntrustedText.escaped(i.note))",
                      "  expires \(i.expiresAt)"]
+        if let introducer = i.introducer {
+            lines.insert("  through \(introducer)" + (i.introducerNote.map { ", who wrote: \(UntrustedText.escaped($0))" } ?? ""), at: 1)
+        }
         lines += thread(i.thread)
         return lines.joined(separator: "\n")
     }

@@ -57,16 +57,24 @@ struct VerifyCommand: ParsableCommand {
             case .acceptance:
                 // The connection record: the invitee's signature over the inviter's signed terms.
                 // Both signatures are checked; both signers are named.
+                // An introduced one carries the introducer's signed note: a third signature, checked too.
                 let connection = try Connection(verifying: envelope.encoded)
                 json["signers"] = [connection.inviter.description, connection.invitee.description]
+                    + (connection.introducedBy.map { [$0.description] } ?? [])
+                let introducedBy: Any = connection.introducedBy.map { $0.description as Any } ?? NSNull()
+                let introducerNote: Any = connection.introduction.map { $0.note as Any } ?? NSNull()
                 json["document"] = ["connection": Hex.encode(connection.id), "inviter": connection.inviter.description,
                                     "invitee": connection.invitee.description, "relationship": connection.relationship.rawValue,
-                                    "context": connection.context.map { $0 as Any } ?? NSNull(), "since": connection.since, "introduced_by": NSNull(),
+                                    "context": connection.context.map { $0 as Any } ?? NSNull(), "since": connection.since, "introduced_by": introducedBy,
+                                    "introducer_note": introducerNote,
                                     "invitation": connection.invitation.terms.id.description,
                                     "invitation_expires": connection.invitation.terms.expires] as [String: Any]
                 text = "Valid connection record (\(envelope.type)), signed by both sides:\n"
                     + "  invited by  \(output.bold(connection.inviter.description))\n"
                     + "  accepted by \(output.bold(connection.invitee.description))\n"
+                    + (connection.introduction.map {
+                        "  introduced by \(output.bold($0.introducer.description)), who signed: \(UntrustedText.escaped($0.note))\n"
+                    } ?? "")
                     + "  the invitee is the inviter's \(connection.relationship.rawValue)"
                     + (connection.context.map { ": \(UntrustedText.escaped($0))" } ?? "") + "\n"
                     + "  since \(Self.isoTime(connection.since)) (Unix ms \(connection.since))\n"

@@ -25,7 +25,7 @@ public struct VouchCommand: AsyncParsableCommand {
             RunCommand.self, StopCommand.self, StatusCommand.self, AddressCommand.self, PingCommand.self,
             CardCommand.self, OutboxCommand.self, EventsCommand.self, BackupCommand.self, RestoreCommand.self,
             InviteCommand.self, InboxCommand.self, AcceptCommand.self, DeclineCommand.self, AskContextCommand.self,
-            ReportSpamCommand.self, InvitationsCommand.self, WithdrawCommand.self, ReplyCommand.self,
+            ReportSpamCommand.self, InvitationsCommand.self, WithdrawCommand.self, ReplyCommand.self, IntroduceCommand.self,
             ConnectionsCommand.self, ConnectionCommand.self, DisconnectCommand.self,
             BlockCommand.self, UnblockCommand.self, BlockedCommand.self, PolicyCommand.self,
         ]

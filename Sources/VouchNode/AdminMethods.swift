@@ -24,9 +24,15 @@ extension NodeRuntime {
         router.register(CardListRequest.self) { [self] _ in try cards.list() }
         router.register(OutboxListRequest.self) { [self] _ in try outboxList() }
         router.register(InvitationSendRequest.self) { [self] request in try await invitations.send(request) }
-        router.register(InboxRequest.self) { [self] request in try invitations.inbox(all: request.all ?? false) }
+        router.register(InboxRequest.self) { [self] request in
+            var inbox = try invitations.inbox(all: request.all ?? false)
+            inbox.introductions = try introductions.requests(all: request.all ?? false)
+            return inbox
+        }
         router.register(SentInvitationsRequest.self) { [self] _ in try invitations.sent() }
         router.register(InvitationAnswerRequest.self) { [self] request in try await invitations.answer(request) }
+        router.register(IntroductionRequestRequest.self) { [self] request in try await introductions.request(request) }
+        router.register(IntroductionAnswerRequest.self) { [self] request in try await introductions.answer(request) }
         router.register(ConnectionListRequest.self) { [self] _ in try connections.list() }
         router.register(ConnectionShowRequest.self) { [self] request in try connections.show(request.id) }
         router.register(ConnectionRemoveRequest.self) { [self] request in try await connections.remove(request.id) }

@@ -10,6 +10,7 @@ import VouchStore
 package struct DeliveryRouter: Sendable {
     let cards: CardService
     let invitations: InvitationService
+    let introductions: IntroductionService
     let connections: ConnectionService
     let database: NodeDatabase
     let logger: Logger
@@ -19,7 +20,7 @@ package struct DeliveryRouter: Sendable {
     /// `source` is the peer's IP address (nil if unknown): what the per-address rate limit counts.
     package func handle(_ delivery: Delivery, in message: WireMessage, from peer: NodeID, source: String?) async -> MessageBody {
         // Before any other check, and the same for every sender (blocked or not).
-        if case .invitation = delivery, !invitationRate.admit(sender: peer, source: source) {
+        if delivery.opensAThread, !invitationRate.admit(sender: peer, source: source) {
             logger.info("invitation rate limit reached", metadata: ["peer": .string(peer.shortForm)])
             return .error(WireErrorBody(code: .busy, message: "too many invitations from this node or address; try again later"))
         }
@@ -28,12 +29,14 @@ package struct DeliveryRouter: Sendable {
             // the same answer as for anyone, so it cannot tell it is blocked. What settles
             // state the owner started (an acceptance, a withdrawal, a removal) still counts.
             switch delivery {
-            case .card, .invitation, .invitationQuestion, .invitationReply:
+            case .card, .invitation, .invitationQuestion, .invitationReply, .introductionRequest, .introductionOffer,
+                 .introductionQuestion, .introductionReply:
                 if try database.isBlocked(peer) {
                     logger.info("dropped a message from a blocked node", metadata: ["peer": .string(peer.shortForm), "type": .string(delivery.type.rawValue)])
                     return .ack
                 }
-            case .invitationWithdrawal, .acceptance, .connectionRemoval:
+            case .invitationWithdrawal, .acceptance, .connectionRemoval, .introductionForwarded, .introductionNotForwarded,
+                 .introductionWithdrawal, .introductionOutcome:
                 break
             }
             switch delivery {
@@ -44,6 +47,16 @@ package struct DeliveryRouter: Sendable {
             case .invitationWithdrawal(let body): try await invitations.receiveWithdrawal(body, in: message, from: peer)
             case .acceptance(let body): try await invitations.receiveAcceptance(body, in: message, from: peer)
             case .connectionRemoval(let body): try await connections.receiveRemoval(body, in: message, from: peer)
+            case .introductionRequest(let body): try await introductions.receiveRequest(body, in: message, from: peer)
+            case .introductionForwarded(let body):
+                try await introductions.receiveAnswer(forwarded: true, body.reference, note: nil, in: message, from: peer)
+            case .introductionNotForwarded(let body):
+                try await introductions.receiveAnswer(forwarded: false, body.reference, note: body.note, in: message, from: peer)
+            case .introductionOffer(let body): try await introductions.receiveOffer(body, in: message, from: peer)
+            case .introductionQuestion(let body): try await introductions.receiveQuestion(body, in: message, from: peer)
+            case .introductionReply(let body): try await introductions.receiveReply(body, in: message, from: peer)
+            case .introductionWithdrawal(let body): try await introductions.receiveWithdrawal(body, in: message, from: peer)
+            case .introductionOutcome(let body): try await introductions.receiveOutcome(body, in: message, from: peer)
             }
             return .ack
         } catch let error as ProtocolError {
@@ -54,6 +67,19 @@ package struct DeliveryRouter: Sendable {
             logger.error("failed to store a delivery", metadata: ["peer": .string(peer.shortForm), "type": .string(delivery.type.rawValue),
                                                                   "error": .string(UntrustedText.escaped("\(error)"))])
             return .error(WireErrorBody(code: .internal, message: "the receiving node failed to store the message"))
+        }
+    }
+}
+
+extension Delivery {
+    /// The deliveries that put something new in an owner's inbox: the invitation rate limits
+    /// (Protocol/invitations.md §6) count them, whoever sends them.
+    fileprivate var opensAThread: Bool {
+        switch self {
+        case .invitation, .introductionRequest, .introductionOffer: true
+        case .card, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval,
+             .introductionForwarded, .introductionNotForwarded, .introductionQuestion, .introductionReply, .introductionWithdrawal,
+             .introductionOutcome: false
         }
     }
 }

@@ -23,10 +23,10 @@ struct InvitationEffects: Sendable {
         let data = InvitationService.eventData(handle: stored.handle, id: m.invitation.terms.id, peer: peer, side: "received")
         for action in actions {
             switch action {
-            case .send(let delivery): try send(delivery, to: peer, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
+            case .send(let delivery, let receiver):
+                try send(delivery, to: receiver, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
             case .recordConnection(let connection):
-                try record(connection, peer: peer, ledger: ledger, now: now)
-                try sendCard(to: peer, ledger: ledger, outbox: outbox, now: now)
+                try recordAndSendCard(connection, peer: peer, ledger: ledger, outbox: outbox, now: now)
             case .dropConnection(let connection): try drop(connection, peer: peer, ledger: ledger)
             case .block(let node):
                 try ledger.block(node, now: now)
@@ -44,10 +44,10 @@ struct InvitationEffects: Sendable {
         let data = InvitationService.eventData(handle: stored.handle, id: m.invitation.terms.id, peer: peer, side: "sent")
         for action in actions {
             switch action {
-            case .send(let delivery): try send(delivery, to: peer, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
+            case .send(let delivery, let receiver):
+                try send(delivery, to: receiver, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
             case .recordConnection(let connection):
-                try record(connection, peer: peer, ledger: ledger, now: now)
-                try sendCard(to: peer, ledger: ledger, outbox: outbox, now: now)
+                try recordAndSendCard(connection, peer: peer, ledger: ledger, outbox: outbox, now: now)
             case .event(let event): Self.eventType(event).map { events.append(($0, data)) }
             case .ignore: break
             case .refuse(let error): throw error
@@ -55,14 +55,38 @@ struct InvitationEffects: Sendable {
         }
     }
 
-    private mutating func sendCard(to peer: NodeID, ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
-        guard let card = connectionCard else { return }
-        try send(card.delivery, to: peer, invitationExpires: now, ledger: ledger, outbox: outbox, now: now)
+    mutating func apply(_ actions: [IntroducerMachine.Action], introduction stored: StoredIntroductionRequest,
+                        ledger: InvitationLedger, outbox: Outbox, now: UInt64) throws {
+        let m = stored.machine, data = IntroductionService.eventData(handle: stored.handle, m)
+        for action in actions {
+            switch action {
+            case .send(let delivery, let receiver):
+                try send(delivery, to: receiver, invitationExpires: m.request.terms.expires, ledger: ledger, outbox: outbox, now: now)
+            case .event(let event): events.append((Self.eventType(event), data))
+            case .ignore: break
+            case .refuse(let error): throw error
+            }
+        }
+    }
+
+    /// Records the connection and queues this node's card for connections to the peer. A peer
+    /// whose address is not known yet (the requester of an introduction learns the target's from
+    /// its first card) gets the card from the next `shareProfile` once it is known.
+    private mutating func recordAndSendCard(_ connection: Connection, peer: NodeID, ledger: InvitationLedger, outbox: Outbox,
+                                            now: UInt64) throws {
+        let card = try ledger.learnPeerFromCard(peer, now: now) ? connectionCard : nil
+        try ledger.record(connection, peer: peer, cardVersion: card?.version ?? 0, now: now)
+        events.append((.connectionMade, Self.connectionData(connection, peer: peer)))
+        if let card { try send(card.delivery, to: peer, invitationExpires: now, ledger: ledger, outbox: outbox, now: now) }
     }
 
     /// Logs why a message changed nothing (`ignore`): the peer gets the same `ack` either way.
     func log(_ actions: [InvitationRecipientMachine.Action], logger: Logger) {
         for case .ignore(let why) in actions { logger.debug("invitation message ignored", metadata: ["reason": .string(why)]) }
+    }
+
+    func log(_ actions: [IntroducerMachine.Action], logger: Logger) {
+        for case .ignore(let why) in actions { logger.debug("introduction message ignored", metadata: ["reason": .string(why)]) }
     }
 
     /// After the commit.
@@ -76,18 +100,16 @@ struct InvitationEffects: Sendable {
         // A question or a reply means nothing after the invitation expires; the rest settle
         // whether a connection exists and live 30 days (Protocol/invitations.md §5).
         let expiresAt: UInt64 = switch delivery {
-        case .invitationQuestion, .invitationReply, .invitation: max(invitationExpires, now + 1)
-        case .invitationWithdrawal, .acceptance, .connectionRemoval: now + InvitationService.settlingLifetime
+        case .invitationQuestion, .invitationReply, .invitation, .introductionRequest, .introductionOffer, .introductionQuestion,
+             .introductionReply, .introductionForwarded, .introductionNotForwarded:
+            max(invitationExpires, now + 1)
+        case .invitationWithdrawal, .acceptance, .connectionRemoval, .introductionWithdrawal, .introductionOutcome:
+            now + InvitationService.settlingLifetime
         case .card: now + CardService.lifetime
         }
         let entry = outbox.entry(delivery, to: peer, now: now, expiresAt: expiresAt)
         try ledger.enqueue(entry)
         queued.append(entry)
-    }
-
-    private mutating func record(_ connection: Connection, peer: NodeID, ledger: InvitationLedger, now: UInt64) throws {
-        try ledger.record(connection, peer: peer, cardVersion: connectionCard?.version ?? 0, now: now)
-        events.append((.connectionMade, Self.connectionData(connection, peer: peer)))
     }
 
     private mutating func drop(_ connection: Connection, peer: NodeID, ledger: InvitationLedger) throws {
@@ -98,6 +120,18 @@ struct InvitationEffects: Sendable {
 
     static func connectionData(_ connection: Connection, peer: NodeID) -> [String: JSONValue] {
         ["connection": .string(Hex.encode(connection.id)), "peer": .string(peer.description)]
+    }
+
+    static func eventType(_ event: IntroductionEvent) -> NodeEventType {
+        switch event {
+        case .received: .introductionReceived
+        case .forwarded: .introductionForwarded
+        case .notForwarded: .introductionNotForwarded
+        case .withdrawn: .introductionWithdrawn
+        case .expired: .introductionExpired
+        case .relayed: .introductionRelayed
+        case .accepted: .introductionAccepted
+        }
     }
 
     /// `connected` is told by `connection.made`, which the record itself publishes.
@@ -114,6 +148,8 @@ struct InvitationEffects: Sendable {
         case .withdrawn: .invitationWithdrawn
         case .expired: .invitationExpired
         case .connected: nil
+        case .forwarded: .introductionForwarded
+        case .notForwarded: .introductionNotForwarded
         }
     }
 }

@@ -32,32 +32,9 @@ struct InvitationService: Sendable {
         guard address.id != identity else {
             throw AdminError(.ownAddress, "\(address.id.shortForm) is this node's own ID: you cannot invite yourself")
         }
-        let relationship: Relationship
-        do {
-            relationship = try Relationship(name: request.relationship)
-            try InvitationText.validateNote(request.note)
-            if let context = request.context { try InvitationText.validateContext(context) }
-        } catch {
-            throw AdminError(.invalidParams, error.message)
-        }
-        let profile = try database.profile()
-        guard profile.version > 0 else {
-            throw AdminError(.emptyProfile, "the profile is empty: set it first with `vouch profile set`, the invitee sees your card")
-        }
-        guard !profile.endpoints.isEmpty else {
-            let suggested = (try? NodeRuntime.shareableAddress(id: identity, config: config).endpoint.description) ?? "HOST:PORT"
-            throw AdminError(.noEndpoint, "your profile names no endpoint, so the invitee's node could not answer: add the address others reach you at, for example `vouch profile set --endpoint \(suggested)`")
-        }
-        let card = try profile.document(for: .everyone).signed(with: identityKey)
-        let now = Clock.nowMilliseconds()
-        let body: InvitationBody
-        do {
-            body = try Invitation.make(inviter: identityKey, invitee: address.id, relationship: relationship, context: request.context,
-                                       note: request.note, card: card, created: now)
-        } catch let error as ProtocolError {
-            throw AdminError(.invalidParams, error.message)
-        }
-        let machine = InvitationSenderMachine(sent: try SignedInvitation(verifying: body.document))
+        let (body, machine) = try makeInvitation(to: address.id, introducer: nil, relationship: request.relationship,
+                                                 context: request.context, note: request.note)
+        let now = machine.invitation.terms.created
         let entry = outbox.entry(.invitation(body), to: address.id, now: now, expiresAt: machine.invitation.terms.expires)
         let note = request.note
         let handle = try await database.invitationTransaction { ledger -> Int64 in
@@ -79,8 +56,40 @@ struct InvitationService: Sendable {
         outbox.queued([entry])
         publish(.invitationSent, Self.eventData(handle: handle, id: machine.invitation.terms.id, peer: address.id, side: "sent"))
         return InvitationSendResponse(handle: handle, invitation: machine.invitation.terms.id.description, invitee: address.id.description,
-                                      relationship: relationship.rawValue, context: request.context,
+                                      relationship: machine.invitation.terms.relationship.rawValue, context: request.context,
                                       expiresAt: NodeRuntime.isoTime(machine.invitation.terms.expires), message: entry.messageID.description)
+    }
+
+    /// Signs an invitation to `invitee` (naming `introducer` for an introduction request) over
+    /// the owner's everyone card, after the checks every invitation needs: a valid relationship,
+    /// note and context, and a profile that says who asks and where to answer.
+    func makeInvitation(to invitee: NodeID, introducer: NodeID?, relationship name: String, context: String?,
+                        note: String) throws -> (InvitationBody, InvitationSenderMachine) {
+        let relationship: Relationship
+        do {
+            relationship = try Relationship(name: name)
+            try InvitationText.validateNote(note)
+            if let context { try InvitationText.validateContext(context) }
+        } catch {
+            throw AdminError(.invalidParams, error.message)
+        }
+        let profile = try database.profile()
+        guard profile.version > 0 else {
+            throw AdminError(.emptyProfile, "the profile is empty: set it first with `vouch profile set`, the invitee sees your card")
+        }
+        guard !profile.endpoints.isEmpty else {
+            let suggested = (try? NodeRuntime.shareableAddress(id: identity, config: config).endpoint.description) ?? "HOST:PORT"
+            throw AdminError(.noEndpoint, "your profile names no endpoint, so the invitee's node could not answer: add the address others reach you at, for example `vouch profile set --endpoint \(suggested)`")
+        }
+        let card = try profile.document(for: .everyone).signed(with: identityKey)
+        let body: InvitationBody
+        do {
+            body = try Invitation.make(inviter: identityKey, invitee: invitee, relationship: relationship, context: context,
+                                       introducer: introducer, note: note, card: card, created: Clock.nowMilliseconds())
+        } catch let error as ProtocolError {
+            throw AdminError(.invalidParams, error.message)
+        }
+        return (body, InvitationSenderMachine(sent: try SignedInvitation(verifying: body.document)))
     }
 
     /// `invitation.answer`: one owner command, run by the machine of the invitation's side.
@@ -97,7 +106,7 @@ struct InvitationService: Sendable {
                 }
                 let actions = try Self.owner {
                     switch request.command {
-                    case .accept: try stored.machine.accept(now: now, key: key)
+                    case .accept: try stored.machine.accept(now: now, key: key, tellIntroducer: request.tellIntroducer ?? false)
                     case .decline: try stored.machine.decline(now: now)
                     case .reportSpam: try stored.machine.reportSpam(now: now)
                     default: try stored.machine.askContext(try Self.note(request.note), now: now)
@@ -143,10 +152,11 @@ struct InvitationService: Sendable {
         let invitations = try database.readInvitations { try $0.sentInvitations() }.map { stored in
             let m = stored.machine, terms = m.invitation.terms
             return SentInvitationInfo(handle: stored.handle, invitation: terms.id.description, invitee: m.invitee.description,
-                                      shortID: m.invitee.shortForm, state: Self.shownState(m.state.rawValue, due: now >= terms.expires),
+                                      shortID: m.invitee.shortForm, state: Self.shownState(m.shownState, due: now >= terms.expires),
                                       note: stored.note, relationship: terms.relationship.rawValue, context: terms.context,
                                       createdAt: NodeRuntime.isoTime(stored.createdAt), expiresAt: NodeRuntime.isoTime(terms.expires),
-                                      thread: Self.thread(m.thread), connection: m.connection.map { Hex.encode($0.id) })
+                                      thread: Self.thread(m.thread), connection: m.connection.map { Hex.encode($0.id) },
+                                      introducer: m.introducer?.description, introducerNote: m.introducerNote)
         }
         return SentInvitationsResponse(invitations: invitations)
     }
@@ -181,6 +191,9 @@ struct InvitationService: Sendable {
     func receive(_ body: InvitationBody, in message: WireMessage, from peer: NodeID) async throws {
         let now = Clock.nowMilliseconds()
         let invitation = try Invitation(verifying: body, receiver: identity, now: now)
+        guard invitation.terms.introducer == nil else {
+            throw ProtocolError(.invalidValue, "an invitation naming an introducer comes from the introducer, in an introduction-offer")
+        }
         guard invitation.inviter == peer else {
             throw ProtocolError(.signerMismatch, "the invitation is signed by \(invitation.inviter.shortForm), delivered by \(peer.shortForm)")
         }
@@ -257,7 +270,7 @@ struct InvitationService: Sendable {
 
     /// Runs `event` on our invitation `id` at most once per message; an unknown id is acked and
     /// nothing happens (§5: it may be a copy of something finished, and it teaches a stranger nothing).
-    private func onSent(_ id: InvitationID, message: WireMessage, from peer: NodeID, card: (delivery: Delivery, version: UInt64)? = nil,
+    func onSent(_ id: InvitationID, message: WireMessage, from peer: NodeID, card: (delivery: Delivery, version: UInt64)? = nil,
                         _ event: @escaping @Sendable (inout InvitationSenderMachine, UInt64) -> [InvitationSenderMachine.Action]) async throws {
         let now = Clock.nowMilliseconds(), outbox = self.outbox
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
@@ -271,12 +284,13 @@ struct InvitationService: Sendable {
         effects?.publish(outbox: outbox, publish: publish)
     }
 
-    private func onReceived(_ id: InvitationID, message: WireMessage, from peer: NodeID,
-                            _ event: @escaping @Sendable (inout InvitationRecipientMachine, UInt64) -> [InvitationRecipientMachine.Action]) async throws {
+    /// `inviter`: the invitation's inviter when the message is relayed by an introducer (default: the sender).
+    func onReceived(_ id: InvitationID, inviter: NodeID? = nil, message: WireMessage, from peer: NodeID,
+                    _ event: @escaping @Sendable (inout InvitationRecipientMachine, UInt64) -> [InvitationRecipientMachine.Action]) async throws {
         let now = Clock.nowMilliseconds(), outbox = self.outbox
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
             var effects = InvitationEffects()
-            guard var stored = try ledger.received(inviter: peer, id: id) else { return effects }
+            guard var stored = try ledger.received(inviter: inviter ?? peer, id: id) else { return effects }
             let actions = event(&stored.machine, now)
             try effects.apply(actions, received: stored, ledger: ledger, outbox: outbox, now: now)
             try ledger.save(stored)
@@ -295,7 +309,7 @@ struct InvitationService: Sendable {
     }
 
     /// Runs an owner command of a machine, turning its refusals into admin errors with the same code.
-    private static func owner<A>(_ command: () throws -> [A]) throws -> [A] {
+    static func owner<A>(_ command: () throws -> [A]) throws -> [A] {
         do {
             return try command()
         } catch let error as InvitationFlowError {
@@ -315,9 +329,10 @@ struct InvitationService: Sendable {
         ["handle": .int(handle), "invitation": .string(id.description), "peer": .string(peer.description), "side": .string(side)]
     }
 
-    /// A pending (or declined) invitation past its expiry reads `expired` before the next event records it.
+    /// A pending (or declined) invitation past its expiry reads `expired` before the next event
+    /// records it; so does an introduction request still `requested` or `forwarded`.
     static func shownState(_ state: String, due: Bool) -> String {
-        due && (state == "pending" || state == "declined") ? "expired" : state
+        due && ["pending", "declined", "requested", "forwarded"].contains(state) ? "expired" : state
     }
 
     static func thread(_ thread: InvitationThread) -> [ThreadEntryInfo] {
@@ -338,7 +353,8 @@ struct InvitationService: Sendable {
             receivedAt: NodeRuntime.isoTime(stored.receivedAt), expiresAt: NodeRuntime.isoTime(terms.expires),
             card: Dictionary(uniqueKeysWithValues: m.invitation.profile.fields.map { ($0.key.rawValue, $0.value) }),
             endpoints: m.invitation.profile.endpoints.map(\.description), thread: thread(m.thread), crossing: stored.crossing,
-            connection: m.connection.map { Hex.encode($0.id) })
+            connection: m.connection.map { Hex.encode($0.id) }, introducer: m.introduction?.introducer.description,
+            introducerNote: m.introduction?.note)
     }
 
     static func answerResponse(_ stored: StoredReceivedInvitation) -> InvitationAnswerResponse {

@@ -35,6 +35,8 @@ public final class NodeRuntime: Sendable {
     let cards: CardService
     /// The invitation flow: sent and received invitations, the owner's answers.
     let invitations: InvitationService
+    /// The introduction flow in its three roles (requester, introducer, target).
+    let introductions: IntroductionService
     /// The co-signed connection records.
     let connections: ConnectionService
     /// Blocked nodes and the recipient policy.
@@ -65,12 +67,16 @@ public final class NodeRuntime: Sendable {
         let cards = CardService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
         let invitations = InvitationService(identityKey: identityKey, database: database, config: config, outbox: outbox, logger: logger, publish: publish)
         let connections = ConnectionService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
+        let introductions = IntroductionService(identityKey: identityKey, database: database, invitations: invitations, outbox: outbox,
+                                                logger: logger, publish: publish)
         self.outbox = outbox
+        self.introductions = introductions
         self.cards = cards
         self.invitations = invitations
         self.connections = connections
         self.blocks = BlockService(database: database, publish: publish)
-        self.deliveries = DeliveryRouter(cards: cards, invitations: invitations, connections: connections, database: database, logger: logger)
+        self.deliveries = DeliveryRouter(cards: cards, invitations: invitations, introductions: introductions, connections: connections,
+                                         database: database, logger: logger)
     }
 
     func nextSessionSerial() -> UInt64 {

@@ -53,7 +53,8 @@ extension InvitationLedger {
     }
 
     /// What the recipient policy needs to know about `inviter` and the inbox at `now`.
-    public func situation(for inviter: NodeID, now: UInt64) throws -> InvitationPolicy.Situation {
+    /// `introduced`: the invitation came as an introduction offer from a connection.
+    public func situation(for inviter: NodeID, now: UInt64, introduced: Bool = false) throws -> InvitationPolicy.Situation {
         let key = Data(inviter.rawRepresentation), at = try SQLInteger.storing(now, "now")
         let lastDeclined = try Int64.fetchOne(db, sql: "SELECT max(answered_at) FROM received_invitation WHERE inviter = ? AND state IN ('declined', 'expired') AND answered_at IS NOT NULL",
                                               arguments: [key])
@@ -63,6 +64,7 @@ extension InvitationLedger {
             inviterHasPending: try Row.fetchOne(db, sql: "SELECT 1 FROM received_invitation WHERE inviter = ? AND state = 'pending' AND expires > ?",
                                                 arguments: [key, at]) != nil,
             lastDeclined: lastDeclined.flatMap { UInt64(exactly: $0) },
-            pendingCount: try Int.fetchOne(db, sql: "SELECT count(*) FROM received_invitation WHERE state = 'pending' AND expires > ?", arguments: [at]) ?? 0)
+            pendingCount: try Int.fetchOne(db, sql: "SELECT count(*) FROM received_invitation WHERE state = 'pending' AND expires > ?", arguments: [at]) ?? 0,
+            introduced: introduced)
     }
 }

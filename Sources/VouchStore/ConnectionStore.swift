@@ -23,10 +23,25 @@ extension InvitationLedger {
                              try SQLInteger.storing(cardVersion, "cardVersion")])
     }
 
-    /// Connections whose peer was last sent a card older than profile `version`.
+    /// Connections whose peer was last sent a card older than profile `version`, among those
+    /// whose address is known (a connection made through an introduction learns it from the
+    /// other side's first card).
     public func connectionsBehind(version: UInt64) throws -> [StoredConnection] {
-        try Row.fetchAll(db, sql: "SELECT * FROM connection WHERE card_version < ? ORDER BY since",
+        try Row.fetchAll(db, sql: "SELECT * FROM connection WHERE card_version < ? AND peer IN (SELECT node_id FROM peer) ORDER BY since",
                          arguments: [try SQLInteger.storing(version, "version")]).map(connectionRow)
+    }
+
+    /// Learns where `peer` is reached from the card for connections it sent, if one is held and
+    /// no address is known yet: how the requester of an introduction reaches the other side,
+    /// whose card may arrive before or after the acceptance. True when an address is known after.
+    public func learnPeerFromCard(_ peer: NodeID, now: UInt64) throws -> Bool {
+        if try knowsPeer(peer) { return true }
+        guard let bytes = try Data.fetchOne(db, sql: "SELECT document FROM received_card WHERE signer = ? AND audience = 'connections' AND sender = signer",
+                                            arguments: [Data(peer.rawRepresentation)]),
+              let document = try? ProfileDocument(envelope: try SignedEnvelope(verifying: Array(bytes))),
+              let endpoint = document.endpoints.first else { return false }
+        try learnPeer(peer, endpoint: endpoint, now: now)
+        return true
     }
 
     /// Records that the card of profile `version` was queued to the connection's peer.

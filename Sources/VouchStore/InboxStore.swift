@@ -64,6 +64,13 @@ extension NodeDatabase {
                 ON CONFLICT(signer, audience) DO UPDATE SET version = excluded.version, document = excluded.document,
                     received_at = excluded.received_at, sender = excluded.sender
                 """, arguments: [signer, audience, SQLInteger.storing(document.version, "version"), Data(envelope.encoded), SQLInteger.storing(now, "now"), Data(sender.rawRepresentation)])
+            // A connection made through an introduction: the requester's node learns where the
+            // other side is reached only from its card for connections, sent after the acceptance
+            // (Protocol/introductions.md). An address already known is kept.
+            if document.audience == .connections, envelope.signer == sender, let endpoint = document.endpoints.first,
+               try Row.fetchOne(db, sql: "SELECT 1 FROM connection WHERE peer = ?", arguments: [signer]) != nil {
+                try NodeDatabase.rememberPeer(db, id: sender, endpoint: endpoint, replace: false, now: now)
+            }
             return .stored
         }
     }

@@ -53,13 +53,29 @@ extension InvitationLedger {
     }
 
     /// Stores a verified invitation the policy showed, pending; returns its handle.
-    public func insertReceived(_ invitation: Invitation, body: InvitationBody, crossing: Bool, now: UInt64) throws -> Int64 {
+    /// `introduction` is the introducer's verified note when it came in an introduction offer.
+    public func insertReceived(_ invitation: Invitation, body: InvitationBody, introduction: SignedIntroduction? = nil,
+                               crossing: Bool, now: UInt64) throws -> Int64 {
+        let handle = try nextInboxHandle()
         try db.execute(sql: """
-            INSERT INTO received_invitation (inviter, invitation_id, body, state, expires, received_at, crossing)
-            VALUES (?, ?, ?, 'pending', ?, ?, ?)
-            """, arguments: [Data(invitation.inviter.rawRepresentation), Data(invitation.terms.id.bytes), Data(body.value.encoded),
-                             try SQLInteger.storing(invitation.terms.expires, "expires"), try SQLInteger.storing(now, "now"), crossing])
-        return db.lastInsertedRowID
+            INSERT INTO received_invitation (handle, inviter, invitation_id, body, state, expires, received_at, crossing, introduction)
+            VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)
+            """, arguments: [handle, Data(invitation.inviter.rawRepresentation), Data(invitation.terms.id.bytes), Data(body.value.encoded),
+                             try SQLInteger.storing(invitation.terms.expires, "expires"), try SQLInteger.storing(now, "now"), crossing,
+                             introduction.map { Data($0.envelope.encoded) }])
+        return handle
+    }
+
+    /// The next handle of the owner's inbox: received invitations and introduction requests are
+    /// numbered together, so a number the owner types names one thing. Never reused (the
+    /// AUTOINCREMENT counter of received invitations counts too).
+    func nextInboxHandle() throws -> Int64 {
+        let used = try Int64.fetchOne(db, sql: """
+            SELECT max(h) FROM (SELECT max(handle) AS h FROM received_invitation
+                                UNION ALL SELECT max(handle) FROM introduction_request
+                                UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'received_invitation')
+            """) ?? 0
+        return used + 1
     }
 
     public func save(_ stored: StoredReceivedInvitation) throws {
@@ -82,8 +98,16 @@ extension InvitationLedger {
             throw NodeDatabase.damaged("received invitation \(handle) has an unknown state")
         }
         let connectionID: Data? = try row.required("connection_id", as: Data?.self)
+        let introductionBytes: Data? = try row.required("introduction", as: Data?.self)
+        let introduction: SignedIntroduction?
+        do {
+            introduction = try introductionBytes.map { try SignedIntroduction(verifying: Array($0), for: invitation.signed) }
+        } catch {
+            throw NodeDatabase.damaged("received invitation \(handle): its introduction no longer verifies: \(error)")
+        }
         let machine = InvitationRecipientMachine(invitation: invitation, state: state, thread: try thread(side: "received", handle: handle),
-                                                 connection: try connectionID.flatMap { try connection(id: Array($0))?.connection })
+                                                 connection: try connectionID.flatMap { try connection(id: Array($0))?.connection },
+                                                 introduction: introduction)
         let answered: Int64? = try row.required("answered_at", as: Int64?.self)
         return StoredReceivedInvitation(handle: handle, machine: machine, receivedAt: try row.unsigned("received_at"),
                                         answeredAt: answered.flatMap { UInt64(exactly: $0) }, crossing: try row.required("crossing"))
@@ -127,8 +151,9 @@ extension InvitationLedger {
     }
 
     public func save(_ stored: StoredSentInvitation) throws {
-        try db.execute(sql: "UPDATE sent_invitation SET state = ?, connection_id = ? WHERE handle = ?",
-                       arguments: [stored.machine.state.rawValue, stored.machine.connection.map { Data($0.id) }, stored.handle])
+        try db.execute(sql: "UPDATE sent_invitation SET state = ?, connection_id = ?, forwarded = ?, introducer_note = ? WHERE handle = ?",
+                       arguments: [stored.machine.state.rawValue, stored.machine.connection.map { Data($0.id) }, stored.machine.forwarded,
+                                   stored.machine.introducerNote, stored.handle])
         try saveThread(stored.machine.thread, side: "sent", handle: stored.handle)
     }
 
@@ -146,7 +171,9 @@ extension InvitationLedger {
         }
         let connectionID: Data? = try row.required("connection_id", as: Data?.self)
         let machine = InvitationSenderMachine(invitation: invitation, state: state, thread: try thread(side: "sent", handle: handle),
-                                              connection: try connectionID.flatMap { try connection(id: Array($0))?.connection })
+                                              connection: try connectionID.flatMap { try connection(id: Array($0))?.connection },
+                                              forwarded: try row.required("forwarded"),
+                                              introducerNote: try row.required("introducer_note", as: String?.self))
         return StoredSentInvitation(handle: handle, machine: machine, note: try row.required("note"), createdAt: try row.unsigned("created_at"))
     }
 

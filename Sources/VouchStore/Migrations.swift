@@ -138,6 +138,34 @@ enum Migrations {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v4: introductions") { db in
+            try db.execute(sql: """
+                -- The target's side: the introducer's signed note (vouch.introduction) of an
+                -- invitation that came as an introduction offer; NULL for a direct invitation.
+                ALTER TABLE received_invitation ADD COLUMN introduction BLOB;
+                -- The requester's side: whether the introducer passed the request on, and its
+                -- private note when it did not.
+                ALTER TABLE sent_invitation ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE sent_invitation ADD COLUMN introducer_note TEXT;
+                -- The introducer's side: requests to introduce a connection to someone. Handles
+                -- share one numbering with received_invitation (one inbox, one kind of number).
+                CREATE TABLE introduction_request (
+                    handle INTEGER PRIMARY KEY,
+                    requester BLOB NOT NULL CHECK (length(requester) = 32),
+                    request_id BLOB NOT NULL CHECK (length(request_id) = 16),
+                    body BLOB NOT NULL,
+                    state TEXT NOT NULL,
+                    expires INTEGER NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    introduction BLOB,
+                    decline_note TEXT,
+                    relayed INTEGER NOT NULL DEFAULT 0,
+                    accepted INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (requester, request_id)
+                ) STRICT;
+                CREATE INDEX introduction_request_state ON introduction_request(state, expires);
+                """)
+        }
         return migrator
     }
 }

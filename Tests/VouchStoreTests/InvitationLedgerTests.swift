@@ -76,6 +76,9 @@ struct InvitationLedgerTests {
         let connections = try reopened.readInvitations { try $0.connections() }
         #expect(connections.count == 1 && connections.first?.peer == bobID && connections.first?.connection.id == connectionID)
         #expect(try reopened.readInvitations { try $0.connectionsBehind(version: 3) }.isEmpty)
+        // A card goes only where the peer's address is known.
+        #expect(try reopened.readInvitations { try $0.connectionsBehind(version: 4) }.isEmpty)
+        try await reopened.invitationTransaction { try $0.learnPeer(bobID, endpoint: try Endpoint(host: "127.0.0.1", port: 7400), now: Self.now) }
         #expect(try reopened.readInvitations { try $0.connectionsBehind(version: 4) }.count == 1)
         #expect(try reopened.readInvitations { try $0.situation(for: bobID, now: Self.now + 20) } == InvitationPolicy.Situation(alreadyConnected: true))
         #expect(try await reopened.invitationTransaction { try $0.dropConnection(id: connectionID) })

@@ -61,9 +61,15 @@ public struct InboxRequest: AdminMethod {
 }
 
 public struct InboxResponse: Codable, Sendable, Equatable {
+    /// Invitations, direct ones and introductions offered to this node's owner.
     public var invitations: [ReceivedInvitationInfo]
+    /// Requests to introduce one of the owner's connections to someone (Protocol/introductions.md).
+    public var introductions: [IntroductionRequestInfo]
 
-    public init(invitations: [ReceivedInvitationInfo]) { self.invitations = invitations }
+    public init(invitations: [ReceivedInvitationInfo], introductions: [IntroductionRequestInfo] = []) {
+        self.invitations = invitations
+        self.introductions = introductions
+    }
 }
 
 /// A question or a reply attached to an invitation.
@@ -105,10 +111,19 @@ public struct ReceivedInvitationInfo: Codable, Sendable, Equatable {
     public var crossing: Bool
     /// The connection made by accepting it (hex), while held.
     public var connection: String?
+    /// `invitation`, or `introduction` when a connection of the owner's introduced the inviter.
+    public var kind: String
+    /// The introducer's ID, and its signed note about the inviter.
+    public var introducer: String?
+    public var introducerNote: String?
 
     public init(handle: Int64, invitation: String, inviter: String, shortID: String, state: String, note: String, relationship: String,
                 yourRelationship: String, context: String?, receivedAt: String, expiresAt: String, card: [String: String],
-                endpoints: [String], thread: [ThreadEntryInfo], crossing: Bool, connection: String?) {
+                endpoints: [String], thread: [ThreadEntryInfo], crossing: Bool, connection: String?,
+                introducer: String? = nil, introducerNote: String? = nil) {
+        self.kind = introducer == nil ? "invitation" : "introduction"
+        self.introducer = introducer
+        self.introducerNote = introducerNote
         self.handle = handle
         self.invitation = invitation
         self.inviter = inviter
@@ -128,8 +143,9 @@ public struct ReceivedInvitationInfo: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case handle, invitation, inviter, state, note, relationship, context, card, endpoints, thread, crossing, connection
+        case handle, invitation, inviter, state, note, relationship, context, card, endpoints, thread, crossing, connection, kind, introducer
         case shortID = "short_id", yourRelationship = "your_relationship", receivedAt = "received_at", expiresAt = "expires_at"
+        case introducerNote = "introducer_note"
     }
 }
 
@@ -153,7 +169,9 @@ public struct SentInvitationInfo: Codable, Sendable, Equatable {
     public var invitation: String
     public var invitee: String
     public var shortID: String
-    /// `pending`, `connected`, `withdrawn` or `expired`.
+    /// `pending`, `connected`, `withdrawn` or `expired`; for an introduction request `requested`
+    /// (with the introducer) or `forwarded` (with the person asked for) instead of `pending`, and
+    /// `not-forwarded`.
     public var state: String
     public var note: String
     public var relationship: String
@@ -162,9 +180,18 @@ public struct SentInvitationInfo: Codable, Sendable, Equatable {
     public var expiresAt: String
     public var thread: [ThreadEntryInfo]
     public var connection: String?
+    /// `invitation`, or `introduction` for a request through an introducer.
+    public var kind: String
+    public var introducer: String?
+    /// The introducer's private note when it did not pass the request on.
+    public var introducerNote: String?
 
     public init(handle: Int64, invitation: String, invitee: String, shortID: String, state: String, note: String, relationship: String,
-                context: String?, createdAt: String, expiresAt: String, thread: [ThreadEntryInfo], connection: String?) {
+                context: String?, createdAt: String, expiresAt: String, thread: [ThreadEntryInfo], connection: String?,
+                introducer: String? = nil, introducerNote: String? = nil) {
+        self.kind = introducer == nil ? "invitation" : "introduction"
+        self.introducer = introducer
+        self.introducerNote = introducerNote
         self.handle = handle
         self.invitation = invitation
         self.invitee = invitee
@@ -180,8 +207,8 @@ public struct SentInvitationInfo: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case handle, invitation, invitee, state, note, relationship, context, thread, connection
-        case shortID = "short_id", createdAt = "created_at", expiresAt = "expires_at"
+        case handle, invitation, invitee, state, note, relationship, context, thread, connection, kind, introducer
+        case shortID = "short_id", createdAt = "created_at", expiresAt = "expires_at", introducerNote = "introducer_note"
     }
 }
 
@@ -205,11 +232,19 @@ public struct InvitationAnswerRequest: AdminMethod {
     public var command: InvitationCommand
     public var handle: Int64
     public var note: String?
+    /// `accept` of an introduction: also tell the introducer (otherwise it learns nothing).
+    public var tellIntroducer: Bool?
 
-    public init(command: InvitationCommand, handle: Int64, note: String? = nil) {
+    public init(command: InvitationCommand, handle: Int64, note: String? = nil, tellIntroducer: Bool? = nil) {
         self.command = command
         self.handle = handle
         self.note = note
+        self.tellIntroducer = tellIntroducer
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case command, handle, note
+        case tellIntroducer = "tell_introducer"
     }
 }
 

@@ -21,6 +21,16 @@ public enum NodeEventType: String, CaseIterable, Sendable {
     case invitationReportedSpam = "invitation.reported-spam"
     case invitationWithdrawn = "invitation.withdrawn"
     case invitationExpired = "invitation.expired"
+    // The introduction flow (Protocol/introductions.md §6). On the requester's and the target's
+    // node an introduction is an invitation and has the invitation events too.
+    case introductionRequested = "introduction.requested"
+    case introductionReceived = "introduction.received"
+    case introductionForwarded = "introduction.forwarded"
+    case introductionNotForwarded = "introduction.not-forwarded"
+    case introductionRelayed = "introduction.relayed"
+    case introductionWithdrawn = "introduction.withdrawn"
+    case introductionExpired = "introduction.expired"
+    case introductionAccepted = "introduction.accepted"
     /// Both sides hold the record: on the inviter when the acceptance arrives, on the invitee when it accepts.
     case connectionMade = "connection.made"
     case connectionRemoved = "connection.removed"

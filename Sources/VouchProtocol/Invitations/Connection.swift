@@ -5,9 +5,14 @@ public import VouchCrypto
 /// both nodes keep the same bytes, and anyone holding them can check both signatures.
 ///
 ///     acceptance = {
-///       "accepted": uint,     ; Unix ms; accepted < invitation.expires
-///       "invitation": bstr    ; the inviter's vouch.invitation envelope, exactly as signed
+///       "accepted": uint,      ; Unix ms; accepted < invitation.expires
+///       "invitation": bstr,    ; the inviter's vouch.invitation envelope, exactly as signed
+///       "introduction": bstr   ; format 2 only: the introducer's vouch.introduction over that invitation
 ///     }
+///
+/// Format 1 accepts a direct invitation (format 1); format 2 an introduced one (format 2), and
+/// carries the introducer's signed note, so the record proves who introduced the two
+/// (Protocol/introductions.md §The connection record).
 public struct Connection: Sendable, Equatable {
     /// The acceptance envelope: the connection record.
     public let record: SignedEnvelope
@@ -19,10 +24,10 @@ public struct Connection: Sendable, Equatable {
     public var invitee: NodeID { record.signer }
     public var relationship: Relationship { invitation.terms.relationship }
     public var context: String? { invitation.terms.context }
-    /// Who introduced the two. Always nil in format 1: the introductions flow adds it in a later
-    /// format of `vouch.invitation`, where a format 1 reader refuses it (`unsupported-version`)
-    /// instead of misreading a connection as unintroduced.
-    public var introducedBy: NodeID? { nil }
+    /// The introducer's signed note: evidence, in the record, of who introduced the two.
+    public let introduction: SignedIntroduction?
+    /// Who introduced the two; nil for a connection made by a direct invitation.
+    public var introducedBy: NodeID? { invitation.terms.introducer }
 
     /// SHA-256 of the record's bytes: what a removal names.
     public var id: [UInt8] { SHA256.hash(record.encoded) }
@@ -45,8 +50,12 @@ public struct Connection: Sendable, Equatable {
         var fields = try CBORFields(try CBORValue(canonical: record.payload), context: "acceptance")
         let accepted = try fields.unsigned("accepted")
         let invitationBytes = try fields.bytes("invitation")
+        let introductionBytes = record.formatVersion == 2 ? try fields.bytes("introduction") : nil
         try fields.finish()
         let invitation = try SignedInvitation(verifying: invitationBytes)
+        guard invitation.envelope.formatVersion == record.formatVersion else {
+            throw ProtocolError(.invalidValue, "a vouch.acceptance of format \(record.formatVersion) accepts a vouch.invitation of the same format, this one is \(invitation.envelope.formatVersion)")
+        }
         guard record.signer == invitation.terms.invitee else {
             throw ProtocolError(.signerMismatch,
                                 "the acceptance is signed by \(record.signer.shortForm), the invitation is for \(invitation.terms.invitee.shortForm)")
@@ -57,15 +66,20 @@ public struct Connection: Sendable, Equatable {
         guard accepted + InvitationLimits.maximumClockSkew >= invitation.terms.created else {
             throw ProtocolError(.invalidValue, "accepted at \(accepted), before the invitation was made (\(invitation.terms.created))")
         }
+        self.introduction = try introductionBytes.map { try SignedIntroduction(verifying: $0, for: invitation) }
         self.record = record
         self.invitation = invitation
         self.since = accepted
     }
 
     /// The invitee's acceptance of `invitation` at `accepted` (Unix ms), verified as any reader would.
-    public static func accept(_ invitation: SignedInvitation, accepted: UInt64, with key: Ed25519PrivateKey) throws -> Connection {
-        let payload = CBORValue.map(["accepted": .unsigned(accepted), "invitation": .bytes(invitation.bytes)])
-        let envelope = try SignedEnvelope(signing: payload.encoded, type: .acceptance, formatVersion: 1, with: key)
+    /// An introduced invitation is accepted together with the introducer's note (format 2).
+    public static func accept(_ invitation: SignedInvitation, introduction: SignedIntroduction? = nil, accepted: UInt64,
+                              with key: Ed25519PrivateKey) throws -> Connection {
+        var payload: [String: CBORValue] = ["accepted": .unsigned(accepted), "invitation": .bytes(invitation.bytes)]
+        if let introduction { payload["introduction"] = .bytes(introduction.envelope.encoded) }
+        let envelope = try SignedEnvelope(signing: CBORValue.map(payload).encoded, type: .acceptance,
+                                          formatVersion: introduction == nil ? 1 : 2, with: key)
         return try Connection(verifying: envelope.encoded)
     }
 }

@@ -10,8 +10,8 @@ public struct InvitationPolicy: Sendable, Equatable, Codable {
     public enum WhoMayInvite: String, Sendable, CaseIterable, Codable {
         /// Anyone with the node's address.
         case open
-        /// Only someone introduced by a mutual connection (the introductions flow; until it
-        /// exists no invitation qualifies, so this behaves as `nobody`).
+        /// Only someone introduced by a connection of the owner's: an invitation that arrives in an
+        /// `introduction-offer` from that connection (Protocol/introductions.md); direct ones are dropped.
         case introduced
         case nobody
     }

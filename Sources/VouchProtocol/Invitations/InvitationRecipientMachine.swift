@@ -13,6 +13,12 @@ public import VouchCrypto
 ///      │  └──expires──▶ expired
 ///
 /// Declining and reporting send nothing: the inviter cannot tell them from no answer.
+///
+/// The same machine is the target's side of an introduction (Protocol/introductions.md §The
+/// target), for an invitation that arrived in an `introduction-offer` with the introducer's signed
+/// note: questions then go to the introducer, who relays them, replies and withdrawals come from
+/// it, and the acceptance (format 2, carrying the introducer's note) goes straight to the
+/// requester. The introducer learns of an acceptance only if the owner says so.
 public struct InvitationRecipientMachine: Sendable, Equatable {
     public enum State: String, Sendable, Equatable {
         case pending, accepted, declined
@@ -21,8 +27,8 @@ public struct InvitationRecipientMachine: Sendable, Equatable {
     }
 
     public enum Action: Sendable, Equatable {
-        /// Queue this delivery to the inviter through the outbox.
-        case send(Delivery)
+        /// Queue this delivery to this node through the outbox.
+        case send(Delivery, to: NodeID)
         /// Store the connection record.
         case recordConnection(Connection)
         /// Delete the connection recorded for this invitation: the inviter's withdrawal crossed our acceptance.
@@ -42,20 +48,29 @@ public struct InvitationRecipientMachine: Sendable, Equatable {
     public private(set) var state: State
     public private(set) var thread: InvitationThread
     public private(set) var connection: Connection?
+    /// The introducer's signed note, for an invitation that came as an introduction.
+    public let introduction: SignedIntroduction?
 
     public var inviter: NodeID { invitation.inviter }
+    /// Who questions go to and replies and withdrawals come from: the introducer, or the inviter.
+    public var counterpart: NodeID { introduction?.introducer ?? inviter }
+    /// How the requester and the introducer name this introduction.
+    public var reference: IntroductionReference { IntroductionReference(requester: inviter, request: invitation.terms.id) }
 
     /// An invitation that passed every check and the owner's policy: pending, shown in the inbox.
-    public init(received invitation: Invitation) {
-        self.init(invitation: invitation, state: .pending, thread: InvitationThread(), connection: nil)
+    /// `introduction` is the introducer's verified note when it came in an `introduction-offer`.
+    public init(received invitation: Invitation, introduction: SignedIntroduction? = nil) {
+        self.init(invitation: invitation, state: .pending, thread: InvitationThread(), connection: nil, introduction: introduction)
     }
 
     /// Restores a machine the node stored.
-    public init(invitation: Invitation, state: State, thread: InvitationThread, connection: Connection?) {
+    public init(invitation: Invitation, state: State, thread: InvitationThread, connection: Connection?,
+                introduction: SignedIntroduction? = nil) {
         self.invitation = invitation
         self.state = state
         self.thread = thread
         self.connection = connection
+        self.introduction = introduction
     }
 
     // MARK: The owner's commands
@@ -67,12 +82,20 @@ public struct InvitationRecipientMachine: Sendable, Equatable {
     /// was never sent, so changing one's mind before the invitation expires is invisible).
     /// The node commits the new state, the record and the outbox row in one transaction, so
     /// exactly one acceptance is ever signed for an invitation.
-    public mutating func accept(now: UInt64, key: Ed25519PrivateKey) throws -> [Action] {
+    ///
+    /// For an introduction, `tellIntroducer` also sends the introducer an `introduction-outcome`;
+    /// without it the introducer learns nothing of the answer.
+    public mutating func accept(now: UInt64, key: Ed25519PrivateKey, tellIntroducer: Bool = false) throws -> [Action] {
         try require([.pending, .declined], now: now)
-        let made = try Connection.accept(invitation.signed, accepted: now, with: key)
+        let made = try Connection.accept(invitation.signed, introduction: introduction, accepted: now, with: key)
         state = .accepted
         connection = made
-        return [.recordConnection(made), .send(.acceptance(SignedDocumentBody(document: made.record.encoded))), .event(.accepted)]
+        var actions: [Action] = [.recordConnection(made), .send(.acceptance(SignedDocumentBody(document: made.record.encoded)), to: inviter)]
+        if tellIntroducer, let introducer = introduction?.introducer {
+            actions.append(.send(.introductionOutcome(IntroductionReferenceBody(reference)), to: introducer))
+        }
+        actions.append(.event(.accepted))
+        return actions
     }
 
     /// Declines silently: nothing is sent.
@@ -96,7 +119,9 @@ public struct InvitationRecipientMachine: Sendable, Equatable {
         if let refusal = thread.questionRefusal { throw refusal }
         try InvitationText.validateNote(note)
         thread.append(.question(note, at: now))
-        return [.send(.invitationQuestion(InvitationNoteBody(invitation: invitation.terms.id, note: note))), .event(.questionAsked)]
+        let question: Delivery = introduction == nil ? .invitationQuestion(InvitationNoteBody(invitation: invitation.terms.id, note: note))
+            : .introductionQuestion(IntroductionNoteBody(reference, note: note))
+        return [.send(question, to: counterpart), .event(.questionAsked)]
     }
 
     // MARK: Messages from peers
@@ -110,18 +135,23 @@ public struct InvitationRecipientMachine: Sendable, Equatable {
 
     /// An `invitation-reply` naming this invitation arrived from `peer`.
     public mutating func replyReceived(_ body: InvitationNoteBody, from peer: NodeID, now: UInt64) -> [Action] {
-        guard peer == inviter else { return [.refuse(notParty(peer))] }
+        replyReceived(note: body.note, from: peer, now: now)
+    }
+
+    /// A reply on this invitation arrived from `peer`: from the inviter, or relayed by the introducer.
+    public mutating func replyReceived(note: String, from peer: NodeID, now: UInt64) -> [Action] {
+        guard peer == counterpart else { return [.refuse(notParty(peer))] }
         var actions = expireIfDue(now: now)
         guard state == .pending else { return actions + [.ignore("a reply on an invitation that is \(state.rawValue)")] }
         if let refusal = thread.replyRefusal { return actions + [.ignore(refusal.message)] }
-        thread.append(.reply(body.note, at: now))
+        thread.append(.reply(note, at: now))
         actions.append(.event(.replyReceived))
         return actions
     }
 
     /// An `invitation-withdrawal` naming this invitation arrived from `peer`.
     public mutating func withdrawalReceived(from peer: NodeID, now: UInt64) -> [Action] {
-        guard peer == inviter else { return [.refuse(notParty(peer))] }
+        guard peer == counterpart else { return [.refuse(notParty(peer))] }
         var actions = expireIfDue(now: now)
         switch state {
         case .pending, .declined:

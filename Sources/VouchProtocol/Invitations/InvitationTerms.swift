@@ -47,8 +47,12 @@ public struct InvitationID: Sendable, Hashable, Comparable, CustomStringConverti
 ///       ? "context": text,            ; one line, 1 … 500 bytes; required when relationship is "other"
 ///       "created": uint,              ; Unix ms
 ///       "expires": uint,              ; Unix ms, created < expires ≤ created + 30 days
-///       "note_digest": bstr .size 32  ; SHA-256 commitment to the note (NoteCommitment)
+///       "note_digest": bstr .size 32, ; SHA-256 commitment to the note (NoteCommitment)
+///       "introducer": bstr .size 32   ; format 2 only: who introduces the two (Protocol/introductions.md)
 ///     }
+///
+/// Format 1 is a direct invitation and has no `introducer`; format 2 is an introduction request
+/// and must have one, so the introducer is signed by the inviter and countersigned by the invitee.
 ///
 /// The note and the inviter's card are not in the terms: they travel beside the document in the
 /// `invitation` message. The terms become part of the connection record, which may be shown to
@@ -61,9 +65,14 @@ public struct InvitationTerms: Sendable, Equatable {
     public var created: UInt64
     public var expires: UInt64
     public var noteDigest: [UInt8]
+    /// The connection of both who introduces them; nil for a direct invitation.
+    public var introducer: NodeID?
+
+    /// The `vouch.invitation` format these terms are written in: 2 when they name an introducer.
+    public var format: UInt64 { introducer == nil ? 1 : 2 }
 
     public init(id: InvitationID, invitee: NodeID, relationship: Relationship, context: String?, created: UInt64,
-                expires: UInt64, noteDigest: [UInt8]) {
+                expires: UInt64, noteDigest: [UInt8], introducer: NodeID? = nil) {
         self.id = id
         self.invitee = invitee
         self.relationship = relationship
@@ -71,6 +80,7 @@ public struct InvitationTerms: Sendable, Equatable {
         self.created = created
         self.expires = expires
         self.noteDigest = noteDigest
+        self.introducer = introducer
     }
 
     public var payload: CBORValue {
@@ -79,25 +89,23 @@ public struct InvitationTerms: Sendable, Equatable {
             "created": .unsigned(created), "expires": .unsigned(expires), "note_digest": .bytes(noteDigest),
         ]
         if let context { map["context"] = .text(context) }
+        if let introducer { map["introducer"] = .bytes(introducer.rawRepresentation) }
         return .map(map)
     }
 
-    /// Reads a payload in the order of Protocol/invitations.md §Reading the terms.
-    public init(payload bytes: [UInt8]) throws {
+    /// Reads a payload of `format` in the order of Protocol/invitations.md §Reading the terms
+    /// (format 2: Protocol/introductions.md §The introduced invitation).
+    public init(payload bytes: [UInt8], format: UInt64 = 1) throws {
         var top = try CBORFields(try CBORValue(canonical: bytes), context: "invitation")
         id = try InvitationID(bytes: try top.bytes("id", count: InvitationID.byteCount))
-        let inviteeKey = try top.bytes("invitee", count: Ed25519.publicKeyByteCount)
-        do {
-            invitee = NodeID(publicKey: try Ed25519PublicKey(rawRepresentation: inviteeKey))
-        } catch let error as CryptoError {
-            throw ProtocolError(.weakKey, "invitation.invitee is refused: \(error.message)")
-        }
+        invitee = try Self.key(try top.bytes("invitee", count: Ed25519.publicKeyByteCount), field: "invitee")
         relationship = try Relationship(name: try top.text("relationship"))
         context = try top.optionalText("context")
         if let context { try InvitationText.validateContext(context) }
         created = try top.unsigned("created")
         expires = try top.unsigned("expires")
         noteDigest = try top.bytes("note_digest", count: SHA256.byteCount)
+        introducer = format == 2 ? try Self.key(try top.bytes("introducer", count: Ed25519.publicKeyByteCount), field: "introducer") : nil
         try top.finish()
         try validate()
     }
@@ -115,14 +123,30 @@ public struct InvitationTerms: Sendable, Equatable {
         if relationship == .other && context == nil {
             throw ProtocolError(.missingField, "an invitation with relationship \"other\" must say how in its context")
         }
+        if introducer == invitee {
+            throw ProtocolError(.invalidValue, "an invitation cannot be introduced by its own invitee")
+        }
+    }
+
+    /// A node key in the terms, refused with `weak-key` by the key policy of identity.md.
+    private static func key(_ bytes: [UInt8], field: String) throws -> NodeID {
+        do {
+            return NodeID(publicKey: try Ed25519PublicKey(rawRepresentation: bytes))
+        } catch let error as CryptoError {
+            throw ProtocolError(.weakKey, "invitation.\(field) is refused: \(error.message)")
+        }
     }
 
     public func signed(with key: Ed25519PrivateKey) throws -> SignedEnvelope {
         try validate()
-        guard invitee != NodeID(publicKey: key.publicKey) else {
+        let signer = NodeID(publicKey: key.publicKey)
+        guard invitee != signer else {
             throw ProtocolError(.selfInvitation, "an invitation cannot be addressed to its own signer")
         }
-        return try SignedEnvelope(signing: payload.encoded, type: .invitation, formatVersion: 1, with: key)
+        guard introducer != signer else {
+            throw ProtocolError(.invalidValue, "an invitation cannot be introduced by its own signer")
+        }
+        return try SignedEnvelope(signing: payload.encoded, type: .invitation, formatVersion: format, with: key)
     }
 }
 

@@ -66,10 +66,18 @@ extension ErrorCode where Domain == InvitationFlowError {
     public static var noOpenQuestion: Self { Self("no-open-question") }
     /// The thread holds its maximum of messages.
     public static var threadFull: Self { Self("thread-full") }
+    /// The introducer did not pass the introduction request on (Protocol/introductions.md).
+    public static var notForwarded: Self { Self("not-forwarded") }
+    /// The introduction request was already passed on, or declined, by its introducer.
+    public static var alreadyForwarded: Self { Self("already-forwarded") }
+    /// The introducer is not connected to the person the request is for: it can only decline.
+    public static var notConnectedToTarget: Self { Self("not-connected-to-target") }
 }
 
 /// What the node tells scripts (`vouch events`) happened to an invitation.
 public enum InvitationEvent: String, Sendable, Equatable, CaseIterable {
     case received, questionAsked = "question-asked", questionReceived = "question-received", replied,
-         replyReceived = "reply-received", accepted, declined, reportedSpam = "reported-spam", withdrawn, expired, connected
+         replyReceived = "reply-received", accepted, declined, reportedSpam = "reported-spam", withdrawn, expired, connected,
+         /// An introduction request: the introducer passed it on, or did not.
+         forwarded, notForwarded = "not-forwarded"
 }

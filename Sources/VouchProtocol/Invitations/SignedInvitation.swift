@@ -9,14 +9,19 @@ public struct SignedInvitation: Sendable, Equatable {
     public let bytes: [UInt8]
 
     public var inviter: NodeID { envelope.signer }
+    /// SHA-256 of the signed bytes: what the introducer's note names (Protocol/introductions.md).
+    public var digest: [UInt8] { SHA256.hash(bytes) }
 
     /// Protocol/invitations.md §Verifying an invitation, steps 1–4.
     public init(verifying bytes: [UInt8]) throws {
         let envelope = try SignedEnvelope(verifying: bytes)
         try envelope.require(.invitation)
-        let terms = try InvitationTerms(payload: envelope.payload)
+        let terms = try InvitationTerms(payload: envelope.payload, format: envelope.formatVersion)
         guard terms.invitee != envelope.signer else {
             throw ProtocolError(.selfInvitation, "the invitation is addressed to its own signer \(envelope.signer.shortForm)")
+        }
+        guard terms.introducer != envelope.signer else {
+            throw ProtocolError(.invalidValue, "the invitation names its own signer \(envelope.signer.shortForm) as introducer")
         }
         self.envelope = envelope
         self.terms = terms
@@ -67,6 +72,12 @@ public struct Invitation: Sendable, Equatable {
         guard terms.invitee == receiver else {
             throw ProtocolError(.wrongRecipient, "the invitation is for \(terms.invitee.shortForm), not for \(receiver.shortForm)")
         }
+        try checkTimes(now: now)
+    }
+
+    /// Steps 9–10: not dated ahead of the reader's clock, not expired. What an introducer checks
+    /// of a request, which is not for it.
+    public func checkTimes(now: UInt64) throws(ProtocolError) {
         guard terms.created <= now + InvitationLimits.maximumClockSkew else {
             throw ProtocolError(.clockSkew, "the invitation is dated \(terms.created - now) ms ahead of this node's clock")
         }
@@ -78,7 +89,7 @@ public struct Invitation: Sendable, Equatable {
     /// Makes the invitation body an inviter sends: signs the terms over the note's commitment.
     /// `card` is the inviter's signed everyone view; `salt` is 16 random bytes (fixed only in tests).
     public static func make(inviter key: Ed25519PrivateKey, id: InvitationID = .random(), invitee: NodeID, relationship: Relationship,
-                            context: String?, note: String, card: SignedEnvelope, created: UInt64,
+                            context: String?, introducer: NodeID? = nil, note: String, card: SignedEnvelope, created: UInt64,
                             lifetime: UInt64 = InvitationLimits.defaultLifetime,
                             salt: [UInt8] = SecureRandom.bytes(NoteCommitment.saltByteCount)) throws -> InvitationBody {
         try InvitationText.validateNote(note)
@@ -88,7 +99,7 @@ public struct Invitation: Sendable, Equatable {
         let (expires, overflow) = created.addingReportingOverflow(lifetime)
         guard !overflow else { throw ProtocolError(.outOfRange, "created + lifetime overflows") }
         let terms = InvitationTerms(id: id, invitee: invitee, relationship: relationship, context: context, created: created,
-                                    expires: expires, noteDigest: NoteCommitment.digest(note: note, salt: salt))
+                                    expires: expires, noteDigest: NoteCommitment.digest(note: note, salt: salt), introducer: introducer)
         if let context { try InvitationText.validateContext(context) }
         let document = try terms.signed(with: key)
         return InvitationBody(document: document.encoded, note: note, salt: salt, card: card.encoded)

@@ -23,6 +23,20 @@ public enum MessageBody: Sendable, Equatable {
             case .invitationWithdrawal: self = .delivery(.invitationWithdrawal(try InvitationWithdrawalBody(body)))
             case .acceptance: self = .delivery(.acceptance(try SignedDocumentBody(body, context: "acceptance")))
             case .connectionRemoval: self = .delivery(.connectionRemoval(try SignedDocumentBody(body, context: "connection-removal")))
+            case .introductionRequest: self = .delivery(.introductionRequest(try IntroductionRequestBody(body)))
+            case .introductionForwarded:
+                self = .delivery(.introductionForwarded(try IntroductionReferenceBody(body, context: type.rawValue)))
+            case .introductionNotForwarded:
+                self = .delivery(.introductionNotForwarded(try IntroductionNoteBody(body, context: type.rawValue, noteRequired: false)))
+            case .introductionOffer: self = .delivery(.introductionOffer(try IntroductionOfferBody(body)))
+            case .introductionQuestion:
+                self = .delivery(.introductionQuestion(try IntroductionNoteBody(body, context: type.rawValue, noteRequired: true)))
+            case .introductionReply:
+                self = .delivery(.introductionReply(try IntroductionNoteBody(body, context: type.rawValue, noteRequired: true)))
+            case .introductionWithdrawal:
+                self = .delivery(.introductionWithdrawal(try IntroductionReferenceBody(body, context: type.rawValue)))
+            case .introductionOutcome:
+                self = .delivery(.introductionOutcome(try IntroductionReferenceBody(body, context: type.rawValue)))
             }
         } catch let error as ProtocolError {
             throw error
@@ -74,6 +88,22 @@ public enum Delivery: Sendable, Equatable {
     case acceptance(SignedDocumentBody)
     /// Either side's signed end of a connection.
     case connectionRemoval(SignedDocumentBody)
+    /// Requester → introducer: the invitation for the target and a note to the introducer.
+    case introductionRequest(IntroductionRequestBody)
+    /// Introducer → requester: passed on.
+    case introductionForwarded(IntroductionReferenceBody)
+    /// Introducer → requester: not passed on, with the introducer's private note if any.
+    case introductionNotForwarded(IntroductionNoteBody)
+    /// Introducer → target: the requester's invitation and the introducer's signed note.
+    case introductionOffer(IntroductionOfferBody)
+    /// Target → introducer → requester: a context question.
+    case introductionQuestion(IntroductionNoteBody)
+    /// Requester → introducer → target: the answer.
+    case introductionReply(IntroductionNoteBody)
+    /// Requester → introducer → target: the request is taken back.
+    case introductionWithdrawal(IntroductionReferenceBody)
+    /// Target → introducer: accepted (only when the target chose to say so).
+    case introductionOutcome(IntroductionReferenceBody)
 
     public var type: WireMessageType {
         switch self {
@@ -84,6 +114,14 @@ public enum Delivery: Sendable, Equatable {
         case .invitationWithdrawal: .invitationWithdrawal
         case .acceptance: .acceptance
         case .connectionRemoval: .connectionRemoval
+        case .introductionRequest: .introductionRequest
+        case .introductionForwarded: .introductionForwarded
+        case .introductionNotForwarded: .introductionNotForwarded
+        case .introductionOffer: .introductionOffer
+        case .introductionQuestion: .introductionQuestion
+        case .introductionReply: .introductionReply
+        case .introductionWithdrawal: .introductionWithdrawal
+        case .introductionOutcome: .introductionOutcome
         }
     }
 
@@ -94,6 +132,10 @@ public enum Delivery: Sendable, Equatable {
         case .invitationQuestion(let body), .invitationReply(let body): body.value
         case .invitationWithdrawal(let body): body.value
         case .acceptance(let body), .connectionRemoval(let body): body.value
+        case .introductionRequest(let body): body.value
+        case .introductionOffer(let body): body.value
+        case .introductionForwarded(let body), .introductionWithdrawal(let body), .introductionOutcome(let body): body.value
+        case .introductionNotForwarded(let body), .introductionQuestion(let body), .introductionReply(let body): body.value
         }
     }
 }

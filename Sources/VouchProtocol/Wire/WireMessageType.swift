@@ -28,6 +28,23 @@ public enum WireMessageType: String, Sendable, CaseIterable {
     case acceptance
     /// A signed removal of a connection, by either side. Body: {document}. Answered by `ack`.
     case connectionRemoval = "connection-removal"
+    /// A requester asks a connection to introduce them to someone (Protocol/introductions.md).
+    /// Body: {invitation, note}. Answered by `ack`.
+    case introductionRequest = "introduction-request"
+    /// The introducer passed the request on. Body: {requester, request}. Answered by `ack`.
+    case introductionForwarded = "introduction-forwarded"
+    /// The introducer did not pass the request on. Body: {requester, request, ? note}. Answered by `ack`.
+    case introductionNotForwarded = "introduction-not-forwarded"
+    /// The introducer offers the introduction to its target. Body: {invitation, introduction}. Answered by `ack`.
+    case introductionOffer = "introduction-offer"
+    /// The target asks for context, through the introducer. Body: {requester, request, note}. Answered by `ack`.
+    case introductionQuestion = "introduction-question"
+    /// The requester answers, through the introducer. Body: {requester, request, note}. Answered by `ack`.
+    case introductionReply = "introduction-reply"
+    /// The requester takes the request back, through the introducer. Body: {requester, request}. Answered by `ack`.
+    case introductionWithdrawal = "introduction-withdrawal"
+    /// The target tells the introducer it accepted, if it chose to. Body: {requester, request}. Answered by `ack`.
+    case introductionOutcome = "introduction-outcome"
 
     /// How a session treats a message of this type (Protocol/transport.md §5).
     public enum Kind: Sendable, Equatable {
@@ -44,7 +61,9 @@ public enum WireMessageType: String, Sendable, CaseIterable {
         switch self {
         case .ping: .request
         case .pong, .error, .ack: .reply
-        case .card, .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval:
+        case .card, .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval,
+             .introductionRequest, .introductionForwarded, .introductionNotForwarded, .introductionOffer, .introductionQuestion,
+             .introductionReply, .introductionWithdrawal, .introductionOutcome:
             .delivery
         }
     }

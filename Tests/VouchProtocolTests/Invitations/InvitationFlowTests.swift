@@ -15,11 +15,11 @@ struct InvitationFlowTests {
     }
 
     static func sent(_ actions: [InvitationRecipientMachine.Action]) -> [Delivery] {
-        actions.compactMap { if case .send(let d) = $0 { d } else { nil } }
+        actions.compactMap { if case .send(let d, _) = $0 { d } else { nil } }
     }
 
     static func sent(_ actions: [InvitationSenderMachine.Action]) -> [Delivery] {
-        actions.compactMap { if case .send(let d) = $0 { d } else { nil } }
+        actions.compactMap { if case .send(let d, _) = $0 { d } else { nil } }
     }
 
     @Test("accept: both sides hold the same record, and the inviter reads the relationship's inverse")

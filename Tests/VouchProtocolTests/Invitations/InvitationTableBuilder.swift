@@ -24,7 +24,7 @@ extension VectorBuilder {
     static func names(_ actions: [InvitationSenderMachine.Action]) -> [JSONVectorValue] {
         actions.map { action in
             switch action {
-            case .send(let delivery): .string(actionName(delivery))
+            case .send(let delivery, _): .string(actionName(delivery))
             case .recordConnection: "record-connection"
             case .event(let event): .string("event:" + event.rawValue)
             case .ignore: "ignore"
@@ -36,7 +36,7 @@ extension VectorBuilder {
     static func names(_ actions: [InvitationRecipientMachine.Action]) -> [JSONVectorValue] {
         actions.map { action in
             switch action {
-            case .send(let delivery): .string(actionName(delivery))
+            case .send(let delivery, _): .string(actionName(delivery))
             case .recordConnection: "record-connection"
             case .dropConnection: "drop-connection"
             case .block: "block"

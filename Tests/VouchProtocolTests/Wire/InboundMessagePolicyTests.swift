@@ -81,9 +81,11 @@ struct InboundMessagePolicyTests {
         }
     }
 
-    @Test("cards and the invitation flow's messages are the deliveries; control messages are not")
+    @Test("cards and the invitation and introduction flows' messages are the deliveries; control messages are not")
     func deliveries() {
         #expect(WireMessageType.allCases.filter(\.isDelivery) ==
-            [.card, .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval])
+            [.card, .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval,
+             .introductionRequest, .introductionForwarded, .introductionNotForwarded, .introductionOffer, .introductionQuestion,
+             .introductionReply, .introductionWithdrawal, .introductionOutcome])
     }
 }

@@ -264,8 +264,17 @@ struct MessageRateLimiterTests {
 
 @Suite("Message bodies")
 struct MessageBodyTests {
+    static let invitationBody = CBORValue.map(["document": .bytes([1]), "note": .text("n"), "salt": .bytes([UInt8](repeating: 7, count: 16)),
+                                               "card": .bytes([2])])
+    /// RFC 8032 test 1's public key: a key the key policy accepts.
+    static let reference: [String: CBORValue] = [
+        "requester": .bytes(Hex.decode("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")!),
+        "request": .bytes([UInt8](repeating: 1, count: 16)),
+    ]
+
     @Test("every type reads its own body shape", arguments: WireMessageType.allCases)
     func shapes(type: WireMessageType) throws {
+        let invitationBody = Self.invitationBody, reference = Self.reference
         let valid: CBORValue = switch type {
         case .ping, .pong, .ack: .map([:])
         case .error: WireErrorBody(code: .busy, message: "m").value
@@ -274,6 +283,10 @@ struct MessageBodyTests {
                                 "card": .bytes([2])])
         case .invitationQuestion, .invitationReply: .map(["invitation": .bytes([UInt8](repeating: 1, count: 16)), "note": .text("n")])
         case .invitationWithdrawal: .map(["invitation": .bytes([UInt8](repeating: 1, count: 16))])
+        case .introductionRequest: .map(["invitation": invitationBody, "note": .text("n")])
+        case .introductionOffer: .map(["invitation": invitationBody, "introduction": .bytes([3])])
+        case .introductionForwarded, .introductionWithdrawal, .introductionOutcome: .map(reference)
+        case .introductionNotForwarded, .introductionQuestion, .introductionReply: .map(reference.merging(["note": .text("n")]) { a, _ in a })
         }
         let body = try MessageBody(type: type, body: valid)
         #expect(body.type == type)
