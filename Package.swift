@@ -130,6 +130,7 @@ let package = Package(
         fuzzTarget("FuzzMessage", ["VouchProtocol"]),
         fuzzTarget("FuzzSignedProfile", ["VouchProtocol"]),
         fuzzTarget("FuzzInvitation", ["VouchProtocol"]),
+        fuzzTarget("FuzzDisclosure", ["VouchCrypto", "VouchProtocol"]),
         // A node on a temporary home and the node's inbound path, for the structure-aware node
         // targets and the tests that show their generators reach the store.
         .target(
@@ -195,7 +196,8 @@ let package = Package(
             dependencies: ["VouchProtocol", "VouchCrypto", "VouchTestKit"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore", "VouchTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore", "VouchTestKit", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: swiftSettings),
         .testTarget(
             name: "VouchCLITests",
             dependencies: ["VouchProtocol", "VouchCrypto", "VouchTestKit"],

@@ -301,7 +301,8 @@ def ed25519_verify(raw_key, signature, message):
 CONTEXT = "vouch signed document v1"
 MAX_ENVELOPE = 65536
 MAX_ARMOR = MAX_ENVELOPE * 4 // 3 + 4096
-REGISTRY = {"vouch.profile": {1}, "vouch.invitation": {1}, "vouch.acceptance": {1}, "vouch.connection-removal": {1}}
+REGISTRY = {"vouch.profile": {1}, "vouch.invitation": {1, 2}, "vouch.acceptance": {1, 2}, "vouch.connection-removal": {1},
+            "vouch.introduction": {1}}
 HEADER = "-----BEGIN VOUCH SIGNED DOCUMENT-----"
 FOOTER = "-----END VOUCH SIGNED DOCUMENT-----"
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -534,7 +535,9 @@ PROTOCOL_VERSION = 1
 MESSAGE_TYPES = ("ping", "pong", "error", "ack", "card", "invitation", "invitation-question", "invitation-reply",
                  "invitation-withdrawal", "acceptance", "connection-removal", "introduction-request",
                  "introduction-forwarded", "introduction-not-forwarded", "introduction-offer", "introduction-question",
-                 "introduction-reply", "introduction-withdrawal", "introduction-outcome")
+                 "introduction-reply", "introduction-withdrawal", "introduction-outcome", "visibility",
+                 "connections-query", "connections-answer", "introducer-query", "introducer-answer", "mutual-query",
+                 "mutual-answer")
 HEADER_FIELDS = {"body": "any", "expires_at": "uint", "id": 16, "sent_at": "uint", "to": 32, "type": "text", "version": "uint"}
 SCHEME = "vouch://"
 RETRY_INITIAL_MS, RETRY_MAXIMUM_MS = 1000, 300000
@@ -670,6 +673,8 @@ def read_body(type_name, body):
         return exact_body(body, {"invitation": 16})
     if type_name in ("acceptance", "connection-removal"):
         return exact_body(body, {"document": "bytes"})
+    if type_name in INTRODUCTION_TYPES:
+        return read_introduction_body(type_name, body)
     raise Refused("unknown-type", type_name)
 
 
@@ -746,8 +751,8 @@ def read_payload_map(payload):
     return dict(top)
 
 
-def read_terms(payload):
-    """§3.5."""
+def read_terms(payload, fmt=1):
+    """§3.5; format 2 (introductions.md §3) adds the introducer."""
     top = read_payload_map(payload)
     terms = {"id": take_field(top, "id", "bytes", 16)}
     terms["invitee"] = take_field(top, "invitee", "bytes", 32)
@@ -761,12 +766,17 @@ def read_terms(payload):
     terms["created"] = take_field(top, "created", "uint")
     terms["expires"] = take_field(top, "expires", "uint")
     terms["note_digest"] = take_field(top, "note_digest", "bytes", 32)
+    if fmt == 2:
+        terms["introducer"] = take_field(top, "introducer", "bytes", 32)
+        key_policy(terms["introducer"])
     if top:
         raise Refused("unknown-field", sorted(top)[0])
     if not terms["created"] < terms["expires"] or terms["expires"] - terms["created"] > MAX_INVITATION_LIFETIME:
         raise Refused("invalid-value", "lifetime")
     if terms["relationship"] == "other" and "context" not in terms:
         raise Refused("missing-field", "context")
+    if terms.get("introducer") == terms["invitee"]:
+        raise Refused("invalid-value", "introduced by its own invitee")
     return terms
 
 
@@ -777,12 +787,14 @@ def require_type(type_name, fmt, expected):
 
 
 def signed_invitation(document):
-    """§3.4 steps 1-3: (inviter, terms)."""
+    """§3.4 steps 1-3 (and introductions.md §3 step 3a): (inviter, terms)."""
     type_name, fmt, signer, payload, _ = verify_envelope(document)
     require_type(type_name, fmt, "vouch.invitation")
-    terms = read_terms(payload)
+    terms = read_terms(payload, fmt)
     if terms["invitee"] == signer:
         raise Refused("self-invitation")
+    if terms.get("introducer") == signer:
+        raise Refused("invalid-value", "introduced by its own signer")
     return signer, terms
 
 
@@ -808,23 +820,34 @@ def verify_invitation(body, receiver, now):
 
 
 def verify_acceptance(data):
-    """§4.2: the connection as a dict."""
+    """§4.2, and introductions.md §5 for format 2: the connection as a dict."""
     type_name, fmt, signer, payload, _ = verify_envelope(data)
     require_type(type_name, fmt, "vouch.acceptance")
     top = read_payload_map(payload)
     accepted = take_field(top, "accepted", "uint")
     invitation = take_field(top, "invitation", "bytes")
+    introduction = take_field(top, "introduction", "bytes") if fmt == 2 else None
     if top:
         raise Refused("unknown-field", sorted(top)[0])
     inviter, terms = signed_invitation(invitation)
+    if decode_envelope_format(invitation) != fmt:
+        raise Refused("invalid-value", "acceptance and invitation formats differ")
     if signer != terms["invitee"]:
         raise Refused("signer-mismatch")
     if not accepted < terms["expires"]:
         raise Refused("expired")
     if accepted + INVITATION_SKEW < terms["created"]:
         raise Refused("invalid-value", "accepted before created")
+    note = verify_introduction(introduction, invitation) if introduction is not None else None
+    if note is not None and note[2] > accepted + INVITATION_SKEW:
+        raise Refused("invalid-value", "the introducer's note is dated after the acceptance")
     return {"inviter": inviter, "invitee": signer, "since": accepted, "terms": terms, "invitation": invitation,
-            "id": hashlib.sha256(data).digest()}
+            "id": hashlib.sha256(data).digest(), "introduction": note}
+
+
+def decode_envelope_format(data):
+    """The format number of an envelope already verified."""
+    return decode(data)[1]
 
 
 def verify_removal(data, connection):
@@ -948,6 +971,189 @@ def crossing(local, peer, ours_pending):
     if not ours_pending:
         return "no-crossing"
     return "theirs-stands" if peer < local else "ours-stands"
+
+
+# ---------------------------------------------------------------- introductions (introductions.md)
+
+INTRODUCTION_TYPES = ("introduction-request", "introduction-forwarded", "introduction-not-forwarded", "introduction-offer",
+                      "introduction-question", "introduction-reply", "introduction-withdrawal", "introduction-outcome")
+
+
+def verify_introduction(data, invitation):
+    """§4.2: the introducer's note over a verified introduced invitation: (introducer, note, created)."""
+    type_name, fmt, signer, payload, _ = verify_envelope(data)
+    require_type(type_name, fmt, "vouch.introduction")
+    top = read_payload_map(payload)
+    created = take_field(top, "created", "uint")
+    digest = take_field(top, "invitation", "bytes", 32)
+    note = take_field(top, "note", "text")
+    if top:
+        raise Refused("unknown-field", sorted(top)[0])
+    note_rule(note, NOTE_LIMIT, True)
+    _, terms = signed_invitation(invitation)
+    if "introducer" not in terms:
+        raise Refused("invalid-value", "the invitation names no introducer")
+    if signer != terms["introducer"]:
+        raise Refused("signer-mismatch", "not the introducer the invitation names")
+    if digest != hashlib.sha256(invitation).digest():
+        raise Refused("invalid-value", "names another invitation")
+    if created + INVITATION_SKEW < terms["created"]:
+        raise Refused("invalid-value", "dated before the request")
+    if not created < terms["expires"]:
+        raise Refused("expired")
+    return signer, note, created
+
+
+def body_note(note):
+    try:
+        note_rule(note, NOTE_LIMIT, True)
+    except Refused as refusal:
+        raise Refused("invalid-body", str(refusal))
+
+
+def read_reference_body(body, note):
+    """§5: {requester, request} and a note: "required", "optional" or "none"."""
+    keys = {"requester", "request"} | ({"note"} if note == "required" or note == "optional" and "note" in body else set())
+    if not isinstance(body, dict) or set(body) != keys:
+        raise Refused("invalid-body", "keys")
+    exact_body(body, {"requester": 32, "request": 16, **({"note": "text"} if "note" in keys else {})})
+    try:
+        key_policy(bytes(body["requester"]))
+    except Refused as refusal:
+        raise Refused("invalid-body", str(refusal))
+    if "note" in keys:
+        body_note(body["note"])
+    return body
+
+
+def read_introduction_body(type_name, body):
+    if type_name in ("introduction-request", "introduction-offer"):
+        other = "note" if type_name == "introduction-request" else "introduction"
+        if not isinstance(body, dict) or set(body) != {"invitation", other}:
+            raise Refused("invalid-body", "keys")
+        read_body("invitation", body["invitation"])
+        if type_name == "introduction-request":
+            if not isinstance(body["note"], str):
+                raise Refused("invalid-body", "note")
+            body_note(body["note"])
+        elif not isinstance(body["introduction"], bytes):
+            raise Refused("invalid-body", "introduction")
+        return body
+    note = {"introduction-not-forwarded": "optional", "introduction-question": "required",
+            "introduction-reply": "required"}.get(type_name, "none")
+    return read_reference_body(body, note)
+
+
+def introducer_step(state, forwarded, relayed, accepted, event, due):
+    """§6.2: (next state, forwarded, relayed, accepted, actions) for the vector table's events."""
+    if event in ("forward", "forward-not-connected", "decline", "decline-with-note"):
+        refusal = {"forwarded": "already-forwarded", "not-forwarded": "already-forwarded", "withdrawn": "invitation-withdrawn",
+                   "expired": "invitation-expired"}.get(state)
+        if refusal is None and due:
+            refusal = "invitation-expired"
+        if refusal is None and event == "forward-not-connected":
+            refusal = "not-connected-to-target"
+        if refusal:
+            return state, forwarded, relayed, accepted, ["error:" + refusal]
+        if event == "forward":
+            return "forwarded", True, relayed, accepted, ["send:introduction-offer>target", "send:introduction-forwarded>requester",
+                                                          "event:forwarded"]
+        return "not-forwarded", forwarded, relayed, accepted, ["send:introduction-not-forwarded>requester", "event:not-forwarded"]
+    if event in ("request-again", "request-same-id-other-terms"):
+        return state, forwarded, relayed, accepted, ["ignore"]
+    if event in ("withdrawal-from-target", "question-from-requester", "reply-from-target", "outcome-from-requester") \
+            or event == "outcome" and not forwarded:
+        return state, forwarded, relayed, accepted, ["refuse:wrong-recipient"]
+    actions = []
+    if state in ("pending", "forwarded") and due:
+        state, actions = "expired", ["event:expired"]
+    if event == "tick":
+        pass
+    elif event == "withdrawal":
+        if state == "pending":
+            state, actions = "withdrawn", actions + ["event:withdrawn"]
+        elif state == "forwarded" or state == "expired" and forwarded:
+            state, actions = "withdrawn", actions + ["send:introduction-withdrawal>target", "event:withdrawn"]
+        elif state == "withdrawn" and forwarded:
+            actions = actions + ["send:introduction-withdrawal>target"]
+        else:
+            actions = actions + ["ignore"]
+    elif event in ("question", "reply"):
+        if state != "forwarded" or relayed >= MAX_THREAD:
+            actions = actions + ["ignore"]
+        else:
+            to = "requester" if event == "question" else "target"
+            relayed, actions = relayed + 1, actions + ["send:introduction-%s>%s" % (event, to), "event:relayed"]
+    else:  # outcome from the target, on a forwarded request
+        if accepted or state == "withdrawn":
+            actions = actions + ["ignore"]
+        else:
+            accepted, actions = True, actions + ["event:accepted"]
+    return state, forwarded, relayed, accepted, actions
+
+
+def requester_step(state, forwarded, thread, event, due):
+    """§6.1: (next state, forwarded, actions) for the vector table's events."""
+    if event in ("question-from-target", "forwarded-from-target", "not-forwarded-from-stranger", "acceptance-from-introducer"):
+        return state, forwarded, ["refuse:wrong-recipient"]
+    if event == "acceptance-other-terms":
+        return state, forwarded, ["refuse:invalid-value"]
+    if event in ("withdraw", "reply"):
+        refusal = {"connected": "already-connected", "withdrawn": "invitation-withdrawn", "expired": "invitation-expired",
+                   "not-forwarded": "not-forwarded"}.get(state)
+        if refusal is None and due:
+            refusal = "invitation-expired"
+        if refusal is None and event == "reply" and thread != "open-question":
+            refusal = "no-open-question"
+        if refusal:
+            return state, forwarded, ["error:" + refusal]
+        if event == "withdraw":
+            return "withdrawn", forwarded, ["send:introduction-withdrawal>introducer", "event:withdrawn"]
+        return state, forwarded, ["send:introduction-reply>introducer", "event:replied"]
+    actions = []
+    if state == "pending" and due:
+        state, actions = "expired", ["event:expired"]
+    if event == "tick":
+        return state, forwarded, actions
+    if event == "question":
+        if state == "pending" and thread == "empty":
+            return state, forwarded, actions + ["event:question-received"]
+        return state, forwarded, actions + ["ignore"]
+    if event in ("forwarded", "not-forwarded", "not-forwarded-with-note"):
+        if state != "pending" or forwarded:
+            return state, forwarded, actions + ["ignore"]
+        if event == "forwarded":
+            return state, True, actions + ["event:forwarded"]
+        return "not-forwarded", forwarded, actions + ["event:not-forwarded"]
+    # acceptance from the target, of the request sent
+    if state in ("pending", "expired", "not-forwarded"):
+        return "connected", forwarded, actions + ["record-connection", "event:connected"]
+    if state == "withdrawn":
+        return state, forwarded, actions + ["send:introduction-withdrawal>introducer", "ignore"]
+    return state, forwarded, actions + ["ignore"]
+
+
+def shown_state(state, forwarded):
+    """§6.1: what the requester's owner reads."""
+    if state != "pending":
+        return state
+    return "forwarded" if forwarded else "requested"
+
+
+TARGET_EVENTS = {"accept-tell-introducer": "accept", "offer-again": "invitation-again",
+                 "offer-same-id-other-terms": "invitation-same-id-other-terms", "reply-from-requester": "reply-from-third",
+                 "withdrawal-from-requester": "withdrawal-from-third"}
+TARGET_SENDS = {"send:acceptance": "send:acceptance>requester", "send:invitation-question": "send:introduction-question>introducer"}
+
+
+def target_step(state, thread, event, due):
+    """§6.3: the invitee's machine of invitations.md §7.2, with the introducer as the other party
+    for questions, replies and withdrawals, and the outcome told on request."""
+    state, actions = recipient_step(state, thread, TARGET_EVENTS.get(event, event), due)
+    actions = [TARGET_SENDS.get(a, a) for a in actions]
+    if event == "accept-tell-introducer" and "event:accepted" in actions:
+        actions.insert(actions.index("event:accepted"), "send:introduction-outcome>introducer")
+    return state, actions
 
 
 # ---------------------------------------------------------------- the checks
@@ -1316,12 +1522,139 @@ def check_invitations(c, vectors):
             c.check(g, "crossing agreement", crossing(peer, local, True) != decision)
 
 
+def check_introductions(c, vectors):
+    g = "introduction"
+    seeds = {name: bytes.fromhex(k["seed"]) for name, k in vectors["keys"].items()}
+    keys = {name: public_key_of(seed) for name, seed in seeds.items()}
+    for name, k in vectors["keys"].items():
+        c.check(g, "key " + name, keys[name].hex() == k["public_key"])
+
+    def sign(type_name, fmt, signer, payload):
+        signature = Ed25519PrivateKey.from_private_bytes(seeds[signer]).sign(signature_input(type_name, fmt, keys[signer], payload))
+        return encode([type_name, fmt, Bytes(keys[signer]), Bytes(payload), Bytes(signature)])
+
+    for v in vectors["invitations"]["valid"]:
+        what = v["description"]
+        body = invitation_body(v["body"])
+        value = {k: (Bytes(bytes.fromhex(x)) if k in ("id", "invitee", "note_digest", "introducer") else x) for k, x in v["terms"].items()}
+        payload = encode(value)
+        c.check(g, "terms encode: " + what, payload.hex() == v["payload_hex"])
+        c.check(g, "document re-signed: " + what, sign("vouch.invitation", 2, v["signer"], payload) == body["document"])
+        c.check(g, "digest: " + what, hashlib.sha256(body["document"]).hexdigest() == v["digest_hex"])
+        try:
+            inviter, read = verify_invitation(body, bytes.fromhex(v["receiver"]), v["now"])
+            c.check(g, "verify: " + what, inviter == keys["requester"] and read["introducer"] == keys["introducer"]
+                    and read == {k: (bytes(x) if isinstance(x, bytes) else x) for k, x in value.items()})
+        except Refused as refusal:
+            c.check(g, "verify: " + what, False, str(refusal))
+    for v in vectors["invitations"]["invalid"]:
+        c.expect_code(g, "refuse invitation " + v["description"], v["error"],
+                      lambda: verify_invitation(invitation_body(v["body"]), bytes.fromhex(v["receiver"]), v["now"]))
+
+    for v in vectors["introductions"]["valid"]:
+        what = v["description"]
+        invitation = bytes.fromhex(v["invitation_hex"])
+        payload = encode({"invitation": Bytes(hashlib.sha256(invitation).digest()), "note": v["note"], "created": v["created"]})
+        c.check(g, "note payload: " + what, payload.hex() == v["payload_hex"])
+        envelope = sign("vouch.introduction", 1, v["signer"], payload)
+        c.check(g, "note re-signed: " + what, envelope.hex() == v["envelope_hex"])
+        try:
+            c.check(g, "note verifies: " + what, verify_introduction(envelope, invitation) == (keys["introducer"], v["note"], v["created"]))
+        except Refused as refusal:
+            c.check(g, "note verifies: " + what, False, str(refusal))
+    for v in vectors["introductions"]["invalid"]:
+        c.expect_code(g, "refuse note " + v["description"], v["error"],
+                      lambda: verify_introduction(bytes.fromhex(v["envelope_hex"]), bytes.fromhex(v["invitation_hex"])))
+
+    for v in vectors["acceptances"]["valid"]:
+        what = v["description"]
+        payload = encode({"accepted": v["accepted"], "invitation": Bytes(bytes.fromhex(v["invitation_hex"])),
+                          "introduction": Bytes(bytes.fromhex(v["introduction_hex"]))})
+        c.check(g, "acceptance payload: " + what, payload.hex() == v["payload_hex"])
+        envelope = sign("vouch.acceptance", 2, v["signer"], payload)
+        c.check(g, "acceptance re-signed: " + what, envelope.hex() == v["envelope_hex"])
+        try:
+            connection = verify_acceptance(envelope)
+            c.check(g, "connection: " + what, (connection["inviter"].hex(), connection["invitee"].hex(), connection["terms"]["introducer"].hex(),
+                                               connection["introduction"][1], connection["since"], connection["terms"]["relationship"],
+                                               connection["id"].hex())
+                    == (v["inviter"], v["invitee"], v["introduced_by"], v["introducer_note"], v["since"], v["relationship"], v["connection_id"]))
+        except Refused as refusal:
+            c.check(g, "connection: " + what, False, str(refusal))
+    for v in vectors["acceptances"]["invalid"]:
+        c.expect_code(g, "refuse acceptance " + v["description"], v["error"], lambda: verify_acceptance(bytes.fromhex(v["envelope_hex"])))
+
+    for v in vectors["bodies"]:
+        actual = c.outcome(lambda: read_body(v["type"], decode(bytes.fromhex(v["body_hex"]))))
+        c.check(g, "body: " + v["description"], actual == v["result"], "(expected %s, got %s)" % (v["result"], actual))
+    c.check(g, "a body vector for every type", {v["type"] for v in vectors["bodies"]} == set(INTRODUCTION_TYPES))
+
+    def compare(table, v, expected, got):
+        name = "%s %s %s %s" % (table, v["state"], v["event"], v["time"])
+        c.check(g, name, expected == got, "(expected %s, got %s)" % (expected, got))
+        return v["state"], v["event"]
+
+    seen = set()
+    for v in vectors["introducer"]:
+        got = introducer_step(v["state"], v["forwarded"], v["relayed"], v["accepted"], v["event"], v["time"] == "at-expiry")
+        seen.add(compare("introducer", v, (v["next"], v["next_forwarded"], v["next_relayed"], v["next_accepted"], v["actions"]), got))
+    c.check(g, "the introducer table covers every state and event", len(seen) == 5 * 15, str(len(seen)))
+    seen = set()
+    for v in vectors["requester"]:
+        state, forwarded, actions = requester_step(v["state"], v["forwarded"], v["thread"], v["event"], v["time"] == "at-expiry")
+        got = (state, forwarded, shown_state(state, forwarded), actions)
+        seen.add(compare("requester", v, (v["next"], v["next_forwarded"], v["shown"], v["actions"]), got))
+    c.check(g, "the requester table covers every state and event", len(seen) == 5 * 13, str(len(seen)))
+    seen = set()
+    for v in vectors["target"]:
+        got = target_step(v["state"], v["thread"], v["event"], v["time"] == "at-expiry")
+        seen.add(compare("target", v, (v["next"], v["actions"]), got))
+    c.check(g, "the target table covers every state and event", len(seen) == 6 * 12, str(len(seen)))
+
+    check_introduction_flow(c, g, vectors["flow"], keys)
+
+
+# §1: who sends what to whom in a whole introduction that is forwarded, asked about and accepted.
+INTRODUCTION_FLOW = [("introduction-request", "requester", "introducer"), ("introduction-offer", "introducer", "target"),
+                     ("introduction-forwarded", "introducer", "requester"), ("introduction-question", "target", "introducer"),
+                     ("introduction-question", "introducer", "requester"), ("introduction-reply", "requester", "introducer"),
+                     ("introduction-reply", "introducer", "target"), ("acceptance", "target", "requester"),
+                     ("introduction-outcome", "target", "introducer")]
+
+
+def check_introduction_flow(c, g, flow, keys):
+    c.check(g, "flow: who sends what to whom", [(s["type"], s["from"], s["to"]) for s in flow] == INTRODUCTION_FLOW)
+    try:
+        bodies = [read_body(s["type"], decode(bytes.fromhex(s["body_hex"]))) for s in flow]
+        request, offer, forwarded, question, relayed_question, reply, relayed_reply, acceptance, outcome = bodies
+        document = bytes(request["invitation"]["document"])
+        inviter, terms = verify_invitation(request["invitation"], keys["target"], flow[1]["now"])
+        c.check(g, "flow: the request is the requester's, naming the introducer",
+                inviter == keys["requester"] and terms["introducer"] == keys["introducer"])
+        c.check(g, "flow: the offer carries the request's invitation unchanged", offer["invitation"] == request["invitation"])
+        note = verify_introduction(bytes(offer["introduction"]), document)
+        c.check(g, "flow: the offer's note is the introducer's", note[0] == keys["introducer"])
+        reference = {"requester": keys["requester"], "request": terms["id"]}
+        for name, body in (("forwarded", forwarded), ("question", question), ("reply", reply), ("outcome", outcome)):
+            c.check(g, "flow: the %s names the request" % name,
+                    {k: bytes(v) for k, v in body.items() if k != "note"} == reference)
+        c.check(g, "flow: the question is relayed unchanged", flow[4]["body_hex"] == flow[3]["body_hex"])
+        c.check(g, "flow: the reply is relayed unchanged", flow[6]["body_hex"] == flow[5]["body_hex"])
+        connection = verify_acceptance(bytes(acceptance["document"]))
+        c.check(g, "flow: the acceptance is the target's, of the request, with the offer's note",
+                (connection["inviter"], connection["invitee"], connection["invitation"], connection["introduction"])
+                == (keys["requester"], keys["target"], document, note))
+    except Refused as refusal:
+        c.check(g, "flow", False, str(refusal))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     directory = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, os.pardir, "vectors")
     checks = [("cbor.json", check_cbor), ("node-id.json", check_node_ids),
               ("envelope.json", check_envelopes), ("profile.json", check_profiles),
-              ("transport.json", check_transport), ("invitations.json", check_invitations)]
+              ("transport.json", check_transport), ("invitations.json", check_invitations),
+              ("introductions.json", check_introductions)]
     c = Checker()
     for name, check in checks:
         path = os.path.join(directory, name)

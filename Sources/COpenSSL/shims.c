@@ -36,6 +36,16 @@ int vouch_SSL_CTX_disable_tickets(SSL_CTX *ctx) { return SSL_CTX_set_num_tickets
 uint64_t vouch_SSL_OP_NO_TICKET(void) { return (uint64_t)SSL_OP_NO_TICKET; }
 uint64_t vouch_SSL_OP_NO_RENEGOTIATION(void) { return (uint64_t)SSL_OP_NO_RENEGOTIATION; }
 
+EVP_PKEY *vouch_EVP_PKEY_fromdata_public_key(EVP_PKEY_CTX *ctx, const unsigned char *key, size_t length) {
+    OSSL_PARAM params[2];
+    /* OSSL_PARAM takes a non-const pointer; EVP_PKEY_fromdata only reads it. */
+    params[0] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)key, length);
+    params[1] = OSSL_PARAM_construct_end();
+    EVP_PKEY *pkey = NULL;
+    if (EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) return NULL;
+    return pkey;
+}
+
 BIO *vouch_write_private_key_pem(EVP_PKEY *pkey, const unsigned char *pass, size_t pass_len,
                                  int has_pass, int iterations) {
     /* A secure-memory BIO: its buffer is cleansed when freed (it may hold the key unencrypted). */

@@ -12,7 +12,11 @@ struct AcceptCommand: AsyncParsableCommand {
     @Flag(help: "For an introduction: tell the connection who introduced you that you accepted (otherwise they learn nothing).")
     var tellIntroducer = false
 
+    @Option(help: ArgumentHelp("Who may learn of the connection: \(VisibilityHelp.levels).", valueName: "level"))
+    var visibility: String?
+
     func run() async throws {
-        try await InvitationAnswering.run(.accept, handle: id, tellIntroducer: tellIntroducer ? true : nil, global: global, done: "Accepted")
+        try await InvitationAnswering.run(.accept, handle: id, tellIntroducer: tellIntroducer ? true : nil, visibility: visibility,
+                                          global: global, done: "Accepted")
     }
 }

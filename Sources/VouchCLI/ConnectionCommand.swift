@@ -7,7 +7,7 @@ struct ConnectionCommand: ParsableCommand {
         commandName: "connection",
         abstract: "Show or export one connection record.",
         discussion: "ID is the connection's id from `vouch connections`, or a unique prefix of it (4 or more characters).",
-        subcommands: [ConnectionShowCommand.self, ConnectionExportCommand.self]
+        subcommands: [ConnectionShowCommand.self, ConnectionExportCommand.self, ConnectionVisibilityCommand.self]
     )
 }
 
@@ -24,8 +24,7 @@ struct ConnectionShowCommand: AsyncParsableCommand {
         try await reporting(output) {
             let shown = try await DaemonConnection.call(global.nodeHome, ConnectionShowRequest(id: id))
             let c = shown.connection
-            output.emit(text: ConnectionsCommand.render(c, output: output) + "\n  id \(c.id)\n  invited by \(c.inviter)\n  accepted by \(c.invitee)"
-                            + (c.introducedBy.map { "\n  introduced by \($0)" } ?? ""),
+            output.emit(text: ConnectionsCommand.render(c, output: output) + "\n  id \(c.id)\n  invited by \(c.inviter)\n  accepted by \(c.invitee)",
                         json: shown)
         }
     }

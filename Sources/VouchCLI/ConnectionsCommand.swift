@@ -9,8 +9,9 @@ struct ConnectionsCommand: AsyncParsableCommand {
         discussion: """
             Each connection is a record signed by both of you: its id (what `vouch connection` \
             and `vouch disconnect` take; any unique prefix of 4 or more characters will do), the \
-            other person, the relationship as you read it, the context and since when. No node \
-            shows your connections to anyone but you.
+            other person, the relationship as you read it, the context, since when, and who may \
+            learn of it: the narrower of your choice and theirs (`vouch connection visibility`). \
+            Nobody else learns of a connection unless both of you allow it.
             """
     )
 
@@ -30,5 +31,9 @@ struct ConnectionsCommand: AsyncParsableCommand {
         return "\(output.bold(String(c.id.prefix(12)))) \(output.bold(name)): \(InvitationRendering.phrase(c.relationship))"
             + (c.context.map { ": \(UntrustedText.escaped($0))" } ?? "")
             + "\n  \(c.peer)  since \(c.since)"
+            + (c.introducedBy.map { "\n  introduced by \($0)" } ?? "")
+            + (c.audience.map { audience in
+                "\n  visible to: \(audience) (you chose \(c.visibility ?? "?"), they chose \(c.peerVisibility ?? "not known yet"))"
+            } ?? "")
     }
 }

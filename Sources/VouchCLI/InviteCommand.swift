@@ -36,6 +36,9 @@ struct InviteCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Where and when you knew each other, one line (up to 500 bytes).", valueName: "text"))
     var context: String?
 
+    @Option(help: ArgumentHelp("Who may learn of the connection once made: \(VisibilityHelp.levels).", valueName: "level"))
+    var visibility: String?
+
     func run() async throws {
         let output = global.output
         try await reporting(output) {
@@ -43,8 +46,9 @@ struct InviteCommand: AsyncParsableCommand {
             _ = try Relationship(name: relationship)
             try InvitationText.validateNote(note)
             if let context { try InvitationText.validateContext(context) }
-            let sent = try await DaemonConnection.call(global.nodeHome, InvitationSendRequest(address: address, note: note,
-                                                                                              relationship: relationship, context: context))
+            if let visibility { _ = try Visibility(name: visibility) }
+            let sent = try await DaemonConnection.call(global.nodeHome, InvitationSendRequest(address: address, note: note, relationship: relationship,
+                                                                                              context: context, visibility: visibility))
             output.emit(text: "Invitation \(sent.handle) queued for \(sent.invitee) (expires \(sent.expiresAt))", json: sent)
         }
     }

@@ -27,6 +27,7 @@ public struct VouchCommand: AsyncParsableCommand {
             InviteCommand.self, InboxCommand.self, AcceptCommand.self, DeclineCommand.self, AskContextCommand.self,
             ReportSpamCommand.self, InvitationsCommand.self, WithdrawCommand.self, ReplyCommand.self, IntroduceCommand.self,
             ConnectionsCommand.self, ConnectionCommand.self, DisconnectCommand.self,
+            ConnectionsOfCommand.self, MutualCommand.self, WhoCanIntroduceCommand.self,
             BlockCommand.self, UnblockCommand.self, BlockedCommand.self, PolicyCommand.self,
         ]
     )

@@ -27,14 +27,8 @@ public struct Ed25519PublicKey: Sendable, Hashable {
         if let reason = Ed25519KeyPolicy.rejection(raw) {
             throw CryptoError(.weakKey, "refused Ed25519 public key: \(reason)")
         }
-        OpenSSLErrorQueue.clear()
-        guard let pkey = raw.withUnsafeBufferPointer({
-            EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, $0.count)
-        }) else {
-            throw CryptoError(.invalidKey, "OpenSSL refused the Ed25519 public key: \(OpenSSLErrorQueue.drain())")
-        }
         self.rawRepresentation = raw
-        self.key = EVPKey(taking: pkey)
+        self.key = EVPKey(taking: try Ed25519PublicKeyBuilder.makeKey(raw))
     }
 
     /// Takes an `EVP_PKEY` that already holds an Ed25519 key (from a certificate or private key).
@@ -56,6 +50,13 @@ public struct Ed25519PublicKey: Sendable, Hashable {
         let sig = Array(signature)
         guard sig.count == Ed25519.signatureByteCount else { return false }
         return key.verify(sig, message: Array(message))
+    }
+
+    /// Sets up what verifying with this key needs (OpenSSL's verification context) without
+    /// verifying anything. Only for `vouch-bench ed25519`, which times the parts of a cold
+    /// verification separately; the node never calls it.
+    @_spi(Benchmarks) public func prepareVerificationForBenchmarks() -> Bool {
+        key.prepareVerification()
     }
 
     public static func == (a: Self, b: Self) -> Bool { a.rawRepresentation == b.rawRepresentation }
@@ -107,14 +108,7 @@ public struct Ed25519PrivateKey: Sendable {
             throw CryptoError(.invalidKey, "the key is not an Ed25519 key")
         }
         self.key = EVPKey(taking: pkey)
-        let raw = try key.rawPublicKey(length: Ed25519.publicKeyByteCount)
-        OpenSSLErrorQueue.clear()
-        guard let pub = raw.withUnsafeBufferPointer({
-            EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, $0.baseAddress, $0.count)
-        }) else {
-            throw OpenSSLErrorQueue.failure("EVP_PKEY_new_raw_public_key")
-        }
-        self.publicKey = try Ed25519PublicKey(taking: pub)
+        self.publicKey = try Ed25519PublicKey(rawRepresentation: key.rawPublicKey(length: Ed25519.publicKeyByteCount))
     }
 
     public func signature(for message: some Collection<UInt8>) throws -> [UInt8] {

@@ -14,19 +14,24 @@ enum Ed25519KeyPolicy {
     ]
 
     /// Why `raw` (32 bytes) is refused, or nil if it is acceptable.
+    ///
+    /// Reads `raw` in place (no copy: it runs once per document from an unknown signer).
     static func rejection(_ raw: [UInt8]) -> String? {
-        var y = raw
-        y[31] &= 0x7F
-        if !lessThanLittleEndian(y, fieldPrime) { return "non-canonical encoding (y ≥ 2^255-19)" }
-        if smallOrderY.contains(y) { return "point of small order" }
+        precondition(raw.count == 32, "an Ed25519 public key is 32 bytes")
+        /// Byte `i` of y, the encoding with the sign bit (bit 255) cleared.
+        func y(_ i: Int) -> UInt8 { i == 31 ? raw[31] & 0x7F : raw[i] }
+        if !yIsBelow(fieldPrime, y) { return "non-canonical encoding (y ≥ 2^255-19)" }
+        if smallOrderY.contains(where: { point in (0..<32).allSatisfy { point[$0] == y($0) } }) {
+            return "point of small order"
+        }
         return nil
     }
 
-    private static func lessThanLittleEndian(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        for i in stride(from: a.count - 1, through: 0, by: -1) where a[i] != b[i] {
-            return a[i] < b[i]
+    /// True when y (little-endian, byte `i` from `y(i)`) is less than `bound`.
+    private static func yIsBelow(_ bound: [UInt8], _ y: (Int) -> UInt8) -> Bool {
+        for i in stride(from: 31, through: 0, by: -1) where y(i) != bound[i] {
+            return y(i) < bound[i]
         }
         return false
     }
-
 }

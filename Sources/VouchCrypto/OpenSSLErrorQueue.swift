@@ -1,7 +1,9 @@
 internal import COpenSSL
 
-/// OpenSSL reports failures on a thread-local queue. Every call that can fail is preceded by
-/// `clear()` so a stale entry from an earlier call is never blamed on this one.
+/// OpenSSL reports failures on a thread-local queue. Every call whose failure we report with
+/// OpenSSL's message is preceded by `clear()` so a stale entry from an earlier call is never
+/// blamed on this one. (Signature verification, whose answer is a Bool, clears after a failure
+/// instead: see `EVPKey.verify`.)
 /// `package` so the TLS layer drains the queue the same way instead of keeping a second copy.
 package enum OpenSSLErrorQueue {
     package static func clear() { ERR_clear_error() }

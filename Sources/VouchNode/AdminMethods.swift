@@ -33,6 +33,24 @@ extension NodeRuntime {
         router.register(InvitationAnswerRequest.self) { [self] request in try await invitations.answer(request) }
         router.register(IntroductionRequestRequest.self) { [self] request in try await introductions.request(request) }
         router.register(IntroductionAnswerRequest.self) { [self] request in try await introductions.answer(request) }
+        router.register(ConnectionVisibilityRequest.self) { [self] request in try await disclosure.setVisibility(request) }
+        router.register(ConnectionsOfRequest.self) { [self] request in
+            let (address, session) = try await peerSession(request.peer)
+            return try await disclosure.connectionsOf(address, session: session, runtime: self)
+        }
+        router.register(MutualRequest.self) { [self] request in
+            let (address, session) = try await peerSession(request.peer)
+            return try await disclosure.mutual(address, session: session, runtime: self)
+        }
+        router.register(WhoCanIntroduceRequest.self) { [self] request in
+            let target: NodeID
+            do {
+                target = try NodeID(parsing: request.target)
+            } catch {
+                throw AdminError(.invalidParams, "who-can-introduce takes a full node ID: \(error)")
+            }
+            return try await disclosure.whoCanIntroduce(target, runtime: self)
+        }
         router.register(ConnectionListRequest.self) { [self] _ in try connections.list() }
         router.register(ConnectionShowRequest.self) { [self] request in try connections.show(request.id) }
         router.register(ConnectionRemoveRequest.self) { [self] request in try await connections.remove(request.id) }
@@ -42,6 +60,27 @@ extension NodeRuntime {
         router.register(PolicyShowRequest.self) { [self] _ in try blocks.policy() }
         router.register(PolicySetRequest.self) { [self] request in try await blocks.setPolicy(request) }
         return router
+    }
+
+    /// A session with the peer `text` names: an address, or a connection (node ID or prefix) whose
+    /// address this node knows.
+    func peerSession(_ text: String) async throws -> (NodeAddress, PeerSession) {
+        let address: NodeAddress
+        if text.contains("@") {
+            address = try Self.address(text)
+        } else {
+            let id = try ConnectionService.connectionPeer(text, in: database)
+            guard let known = try database.peer(id) else {
+                throw AdminError(.unreachable, "no address is known for \(id.shortForm): give it as NODE-ID@host:port")
+            }
+            address = NodeAddress(id: known.id, endpoint: known.endpoint)
+        }
+        guard address.id != identity else { throw AdminError(.ownAddress, "\(address.id.shortForm) is this node's own ID") }
+        do {
+            return (address, try await connect(to: address))
+        } catch {
+            throw Self.connectionError(error, address: address)
+        }
     }
 
     /// The address to share: the first `advertise` endpoint, else the listen address (with the

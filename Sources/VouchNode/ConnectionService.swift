@@ -16,14 +16,35 @@ struct ConnectionService: Sendable {
 
     var identity: NodeID { NodeID(publicKey: identityKey.publicKey) }
 
+    /// Newest first.
     func list() throws -> ConnectionListResponse {
         let names = try names()
-        return ConnectionListResponse(connections: try database.readInvitations { try $0.connections() }.map { info($0, names: names) })
+        let all = try database.readInvitations { try $0.connectionVisibilities() }.sorted { $0.stored.connection.since > $1.stored.connection.since }
+        return ConnectionListResponse(connections: all.map { info($0, names: names) })
     }
 
     func show(_ prefix: String) throws -> ConnectionShowResponse {
-        let stored = try find(prefix, in: try database.readInvitations { try $0.connections() })
-        return ConnectionShowResponse(connection: info(stored, names: try names()), record: DocumentArmor.armor(stored.connection.record.encoded))
+        let all = try database.readInvitations { try $0.connectionVisibilities() }
+        let stored = try Self.find(prefix, in: all.map(\.stored))
+        guard let c = all.first(where: { $0.stored.connection.id == stored.connection.id }) else { throw AdminError(.notFound, "no connection \(prefix)") }
+        return ConnectionShowResponse(connection: info(c, names: try names()), record: DocumentArmor.armor(stored.connection.record.encoded))
+    }
+
+    /// The peer of the one connection `text` names: a node ID, or a prefix (at least 4
+    /// characters) of its node ID or of the connection's id.
+    static func connectionPeer(_ text: String, in database: NodeDatabase) throws -> NodeID {
+        let wanted = text.lowercased()
+        guard wanted.count >= 4 else {
+            throw AdminError(.invalidParams, "name a connection by its node ID or a prefix of at least 4 characters (see `vouch connections`)")
+        }
+        let peers = Set(try database.readInvitations { try $0.connections() }.filter {
+            $0.peer.description.lowercased().hasPrefix(wanted) || Hex.encode($0.connection.id).hasPrefix(wanted)
+        }.map(\.peer))
+        guard let first = peers.first else {
+            throw AdminError(.notFound, "\(text) is not one of your connections (see `vouch connections`)")
+        }
+        guard peers.count == 1 else { throw AdminError(.ambiguous, "\(text) names \(peers.count) connections: type more of the ID") }
+        return first
     }
 
     /// `connection.remove`: signs the removal, queues it, and drops the record, in one transaction.
@@ -31,7 +52,7 @@ struct ConnectionService: Sendable {
         let now = Clock.nowMilliseconds()
         let key = identityKey, outbox = self.outbox
         let (stored, entry) = try await database.invitationTransaction { ledger -> (StoredConnection, OutboxEntry) in
-            let stored = try find(prefix, in: try ledger.connections())
+            let stored = try Self.find(prefix, in: try ledger.connections())
             let removal = try ConnectionRemoval.sign(removing: stored.connection, at: now, with: key)
             let entry = outbox.entry(.connectionRemoval(SignedDocumentBody(document: removal.envelope.encoded)), to: stored.peer, now: now,
                                      expiresAt: now + InvitationService.settlingLifetime)
@@ -86,7 +107,7 @@ struct ConnectionService: Sendable {
     // MARK: Helpers
 
     /// The connection whose id starts with `prefix` (hex, at least 4 characters).
-    private func find(_ prefix: String, in connections: [StoredConnection]) throws -> StoredConnection {
+    static func find(_ prefix: String, in connections: [StoredConnection]) throws -> StoredConnection {
         let wanted = prefix.lowercased()
         guard wanted.count >= 4, wanted.allSatisfy(\.isHexDigit) else {
             throw AdminError(.invalidParams, "a connection is named by its id or a prefix of at least 4 hex characters (see `vouch connections`)")
@@ -97,8 +118,10 @@ struct ConnectionService: Sendable {
         return first
     }
 
+    private func names() throws -> [NodeID: String] { try Self.names(in: database) }
+
     /// Names from the newest card held of each peer.
-    private func names() throws -> [NodeID: String] {
+    static func names(in database: NodeDatabase) throws -> [NodeID: String] {
         var names: [NodeID: String] = [:]
         for card in try database.receivedCards() where names[card.signer] == nil {
             if let document = try? ProfileDocument(envelope: try SignedEnvelope(verifying: card.document)), let name = document.fields[.name] {
@@ -108,11 +131,12 @@ struct ConnectionService: Sendable {
         return names
     }
 
-    private func info(_ stored: StoredConnection, names: [NodeID: String]) -> ConnectionInfo {
-        let c = stored.connection
+    private func info(_ v: ConnectionVisibility, names: [NodeID: String]) -> ConnectionInfo {
+        let stored = v.stored, c = stored.connection
         return ConnectionInfo(id: Hex.encode(c.id), peer: stored.peer.description, shortID: stored.peer.shortForm, name: names[stored.peer],
                               relationship: (c.relationship(seenBy: identity) ?? c.relationship).rawValue, context: c.context,
                               since: NodeRuntime.isoTime(c.since), inviter: c.inviter.description, invitee: c.invitee.description,
-                              introducedBy: c.introducedBy?.description)
+                              introducedBy: c.introducedBy?.description, visibility: v.chosen.rawValue,
+                              peerVisibility: v.peer?.level.rawValue, audience: v.audience.rawValue)
     }
 }

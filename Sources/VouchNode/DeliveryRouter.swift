@@ -11,6 +11,7 @@ package struct DeliveryRouter: Sendable {
     let cards: CardService
     let invitations: InvitationService
     let introductions: IntroductionService
+    let disclosure: DisclosureService
     let connections: ConnectionService
     let database: NodeDatabase
     let logger: Logger
@@ -36,7 +37,7 @@ package struct DeliveryRouter: Sendable {
                     return .ack
                 }
             case .invitationWithdrawal, .acceptance, .connectionRemoval, .introductionForwarded, .introductionNotForwarded,
-                 .introductionWithdrawal, .introductionOutcome:
+                 .introductionWithdrawal, .introductionOutcome, .visibility:
                 break
             }
             switch delivery {
@@ -57,12 +58,18 @@ package struct DeliveryRouter: Sendable {
             case .introductionReply(let body): try await introductions.receiveReply(body, in: message, from: peer)
             case .introductionWithdrawal(let body): try await introductions.receiveWithdrawal(body, in: message, from: peer)
             case .introductionOutcome(let body): try await introductions.receiveOutcome(body, in: message, from: peer)
+            case .visibility(let body): try await disclosure.receive(body, in: message, from: peer)
             }
             return .ack
         } catch let error as ProtocolError {
             logger.notice("refused a delivery", metadata: ["peer": .string(peer.shortForm), "type": .string(delivery.type.rawValue),
                                                            "error": .string(UntrustedText.escaped(error.message))])
             return .error(WireErrorBody(code: .invalidBody, message: "\(error.code): \(error.message)"))
+        } catch let error as StoreError where error.code == .busy {
+            // Too many deliveries wait for the database (`GroupCommit`): nothing was stored, the
+            // peer's outbox tries again later.
+            logger.notice("delivery refused: the database is busy", metadata: ["peer": .string(peer.shortForm), "type": .string(delivery.type.rawValue)])
+            return .error(WireErrorBody(code: .busy, message: "the receiving node is busy; try again later"))
         } catch {
             logger.error("failed to store a delivery", metadata: ["peer": .string(peer.shortForm), "type": .string(delivery.type.rawValue),
                                                                   "error": .string(UntrustedText.escaped("\(error)"))])
@@ -79,7 +86,7 @@ extension Delivery {
         case .invitation, .introductionRequest, .introductionOffer: true
         case .card, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval,
              .introductionForwarded, .introductionNotForwarded, .introductionQuestion, .introductionReply, .introductionWithdrawal,
-             .introductionOutcome: false
+             .introductionOutcome, .visibility: false
         }
     }
 }

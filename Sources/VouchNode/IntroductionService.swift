@@ -25,7 +25,7 @@ struct IntroductionService: Sendable {
     /// `introduction.request`: signs an invitation for the target naming the introducer, and
     /// queues it to the introducer with the note for it.
     func request(_ request: IntroductionRequestRequest) async throws -> IntroductionRequestResponse {
-        let introducer = try connectionPeer(request.via)
+        let introducer = try ConnectionService.connectionPeer(request.via, in: database)
         let target: NodeID
         do {
             target = try NodeID(parsing: request.to)
@@ -95,12 +95,19 @@ struct IntroductionService: Sendable {
         guard request.terms.introducer == identity else {
             throw ProtocolError(.wrongRecipient, "the request names another introducer")
         }
+        guard request.terms.invitee != identity else {
+            throw ProtocolError(.invalidValue, "a request to be introduced to its own introducer")
+        }
         try request.checkTimes(now: now)
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
             var effects = InvitationEffects()
             let machine = IntroducerMachine(received: request, body: body.invitation, note: body.note)
             if let known = try ledger.introductionRequest(machine.reference) {
                 effects.log(known.machine.requestReceivedAgain(body), logger: logger)
+                return effects
+            }
+            if try ledger.wasWithdrawnEarly(inviter: peer, id: request.terms.id, now: now) {
+                logger.info("an introduction request arrived after its withdrawal; not shown", metadata: ["peer": .string(peer.shortForm)])
                 return effects
             }
             guard try ledger.isConnected(to: peer) else {
@@ -167,33 +174,24 @@ struct IntroductionService: Sendable {
 
     /// `introduction-withdrawal`, `introduction-question`, `introduction-reply` and
     /// `introduction-outcome` that reach this node as the introducer: run on the request's machine.
-    func onRequest(_ reference: IntroductionReference, message: WireMessage, from peer: NodeID,
+    /// A `withdrawal` of a request not received yet is remembered, as for invitations.
+    func onRequest(_ reference: IntroductionReference, message: WireMessage, from peer: NodeID, withdrawal: Bool = false,
                    _ event: @escaping @Sendable (inout IntroducerMachine, UInt64) -> [IntroducerMachine.Action]) async throws {
         let now = Clock.nowMilliseconds(), outbox = self.outbox
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
             var effects = InvitationEffects()
-            guard var stored = try ledger.introductionRequest(reference) else { return effects }
+            guard var stored = try ledger.introductionRequest(reference) else {
+                if withdrawal {
+                    try ledger.rememberEarlyWithdrawal(inviter: reference.requester, id: reference.request, expires: message.expiresAt, now: now)
+                }
+                return effects
+            }
             let actions = event(&stored.machine, now)
             try effects.apply(actions, introduction: stored, ledger: ledger, outbox: outbox, now: now)
             try ledger.save(stored)
             return effects
         }
         effects?.publish(outbox: outbox, publish: publish)
-    }
-
-    /// Records the expiry of every pending or forwarded request that is due.
-    func expireDue() async throws {
-        let now = Clock.nowMilliseconds(), outbox = self.outbox
-        let effects = try await database.invitationTransaction { ledger -> InvitationEffects in
-            var effects = InvitationEffects()
-            for var stored in try ledger.dueIntroductionRequests(now: now) {
-                let actions = stored.machine.tick(now: now)
-                try ledger.save(stored)
-                try effects.apply(actions, introduction: stored, ledger: ledger, outbox: outbox, now: now)
-            }
-            return effects
-        }
-        effects.publish(outbox: outbox, publish: publish)
     }
 
     // MARK: The target
@@ -216,6 +214,10 @@ struct IntroductionService: Sendable {
             var effects = InvitationEffects()
             if let known = try ledger.received(inviter: inviter, id: invitation.terms.id) {
                 effects.log(known.machine.invitationReceivedAgain(body.invitation), logger: logger)
+                return effects
+            }
+            if try ledger.wasWithdrawnEarly(inviter: inviter, id: invitation.terms.id, now: now) {
+                logger.info("an introduction arrived after its withdrawal; not shown", metadata: ["peer": .string(peer.shortForm)])
                 return effects
             }
             guard try ledger.isConnected(to: peer) else {
@@ -267,9 +269,12 @@ struct IntroductionService: Sendable {
     func receiveWithdrawal(_ body: IntroductionReferenceBody, in message: WireMessage, from peer: NodeID) async throws {
         let reference = body.reference
         if reference.requester == peer {
-            try await onRequest(reference, message: message, from: peer) { machine, now in machine.withdrawalReceived(from: peer, now: now) }
+            try await onRequest(reference, message: message, from: peer, withdrawal: true) { machine, now in
+                machine.withdrawalReceived(from: peer, now: now)
+            }
         } else {
-            try await invitations.onReceived(reference.request, inviter: reference.requester, message: message, from: peer) { machine, now in
+            try await invitations.onReceived(reference.request, inviter: reference.requester, message: message, from: peer,
+                                             withdrawal: true) { machine, now in
                 machine.withdrawalReceived(from: peer, now: now)
             }
         }
@@ -285,23 +290,6 @@ struct IntroductionService: Sendable {
     private static func note(_ body: IntroductionNoteBody) throws -> String {
         guard let note = body.note else { throw ProtocolError(.missingField, "the body has no note") }
         return note
-    }
-
-    /// The peer of the one connection `text` names: a node ID, or a prefix (at least 4
-    /// characters) of its node ID or of the connection's id.
-    private func connectionPeer(_ text: String) throws -> NodeID {
-        let wanted = text.lowercased()
-        guard wanted.count >= 4 else {
-            throw AdminError(.invalidParams, "name the introducer by its node ID or a prefix of at least 4 characters (see `vouch connections`)")
-        }
-        let peers = Set(try database.readInvitations { try $0.connections() }.filter {
-            $0.peer.description.lowercased().hasPrefix(wanted) || Hex.encode($0.connection.id).hasPrefix(wanted)
-        }.map(\.peer))
-        guard let first = peers.first else {
-            throw AdminError(.notFound, "\(text) is not one of your connections: only a connection can introduce you (see `vouch connections`)")
-        }
-        guard peers.count == 1 else { throw AdminError(.ambiguous, "\(text) names \(peers.count) connections: type more of the ID") }
-        return first
     }
 
     static func eventData(handle: Int64, _ machine: IntroducerMachine) -> [String: JSONValue] {

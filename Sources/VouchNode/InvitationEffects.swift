@@ -26,7 +26,7 @@ struct InvitationEffects: Sendable {
             case .send(let delivery, let receiver):
                 try send(delivery, to: receiver, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
             case .recordConnection(let connection):
-                try recordAndSendCard(connection, peer: peer, ledger: ledger, outbox: outbox, now: now)
+                try recordAndSendCard(connection, peer: peer, visibility: stored.visibility, ledger: ledger, outbox: outbox, now: now)
             case .dropConnection(let connection): try drop(connection, peer: peer, ledger: ledger)
             case .block(let node):
                 try ledger.block(node, now: now)
@@ -47,7 +47,7 @@ struct InvitationEffects: Sendable {
             case .send(let delivery, let receiver):
                 try send(delivery, to: receiver, invitationExpires: m.invitation.terms.expires, ledger: ledger, outbox: outbox, now: now)
             case .recordConnection(let connection):
-                try recordAndSendCard(connection, peer: peer, ledger: ledger, outbox: outbox, now: now)
+                try recordAndSendCard(connection, peer: peer, visibility: stored.visibility, ledger: ledger, outbox: outbox, now: now)
             case .event(let event): Self.eventType(event).map { events.append(($0, data)) }
             case .ignore: break
             case .refuse(let error): throw error
@@ -72,10 +72,13 @@ struct InvitationEffects: Sendable {
     /// Records the connection and queues this node's card for connections to the peer. A peer
     /// whose address is not known yet (the requester of an introduction learns the target's from
     /// its first card) gets the card from the next `shareProfile` once it is known.
-    private mutating func recordAndSendCard(_ connection: Connection, peer: NodeID, ledger: InvitationLedger, outbox: Outbox,
-                                            now: UInt64) throws {
+    /// `visibility` is who the owner lets learn of it (nil: the default); `DisclosureService`
+    /// signs and sends the statement.
+    private mutating func recordAndSendCard(_ connection: Connection, peer: NodeID, visibility: Visibility?, ledger: InvitationLedger,
+                                            outbox: Outbox, now: UInt64) throws {
         let card = try ledger.learnPeerFromCard(peer, now: now) ? connectionCard : nil
         try ledger.record(connection, peer: peer, cardVersion: card?.version ?? 0, now: now)
+        try ledger.chooseVisibility(visibility ?? .default, connection: connection.id)
         events.append((.connectionMade, Self.connectionData(connection, peer: peer)))
         if let card { try send(card.delivery, to: peer, invitationExpires: now, ledger: ledger, outbox: outbox, now: now) }
     }
@@ -103,7 +106,7 @@ struct InvitationEffects: Sendable {
         case .invitationQuestion, .invitationReply, .invitation, .introductionRequest, .introductionOffer, .introductionQuestion,
              .introductionReply, .introductionForwarded, .introductionNotForwarded:
             max(invitationExpires, now + 1)
-        case .invitationWithdrawal, .acceptance, .connectionRemoval, .introductionWithdrawal, .introductionOutcome:
+        case .invitationWithdrawal, .acceptance, .connectionRemoval, .introductionWithdrawal, .introductionOutcome, .visibility:
             now + InvitationService.settlingLifetime
         case .card: now + CardService.lifetime
         }

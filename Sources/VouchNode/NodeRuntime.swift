@@ -37,6 +37,8 @@ public final class NodeRuntime: Sendable {
     let invitations: InvitationService
     /// The introduction flow in its three roles (requester, introducer, target).
     let introductions: IntroductionService
+    /// Visibility of connections and the queries about them.
+    let disclosure: DisclosureService
     /// The co-signed connection records.
     let connections: ConnectionService
     /// Blocked nodes and the recipient policy.
@@ -69,14 +71,16 @@ public final class NodeRuntime: Sendable {
         let connections = ConnectionService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
         let introductions = IntroductionService(identityKey: identityKey, database: database, invitations: invitations, outbox: outbox,
                                                 logger: logger, publish: publish)
+        let disclosure = DisclosureService(identityKey: identityKey, database: database, outbox: outbox, logger: logger, publish: publish)
         self.outbox = outbox
         self.introductions = introductions
+        self.disclosure = disclosure
         self.cards = cards
         self.invitations = invitations
         self.connections = connections
         self.blocks = BlockService(database: database, publish: publish)
-        self.deliveries = DeliveryRouter(cards: cards, invitations: invitations, introductions: introductions, connections: connections,
-                                         database: database, logger: logger)
+        self.deliveries = DeliveryRouter(cards: cards, invitations: invitations, introductions: introductions, disclosure: disclosure,
+                                         connections: connections, database: database, logger: logger)
     }
 
     func nextSessionSerial() -> UInt64 {

@@ -184,6 +184,8 @@ final class PeerSessionHandler: ChannelDuplexHandler {
             sendError(code, reason, replyTo: replyTo, thenClose: close)
         case .deliver(let message, let delivery):
             deliver(message, delivery, context: context)
+        case .answer(let message, let query):
+            answer(message, query, context: context)
         case .completeRequest(let id, let reply):
             guard let waiting = pending.removeValue(forKey: id) else { return }
             waiting.timer.cancel()
@@ -236,6 +238,19 @@ final class PeerSessionHandler: ChannelDuplexHandler {
         let source = context.channel.remoteAddress?.ipAddress
         let promise = context.eventLoop.makePromise(of: MessageBody.self)
         promise.completeWithTask { await runtime.deliveries.handle(delivery, in: message, from: peer, source: source) }
+        promise.futureResult.whenSuccess { answer in
+            loopBound.value.send(answer, replyTo: message.id)
+            loopBound.value.apply { $0.deliveryFinished() }
+        }
+    }
+
+    /// Has the node answer a disclosure query off the event loop, then sends the answer.
+    private func answer(_ message: WireMessage, _ query: Query, context: ChannelHandlerContext) {
+        guard let peer = session?.peer else { return }
+        let runtime = self.runtime
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let promise = context.eventLoop.makePromise(of: MessageBody.self)
+        promise.completeWithTask { await runtime.disclosure.answer(query, from: peer) }
         promise.futureResult.whenSuccess { answer in
             loopBound.value.send(answer, replyTo: message.id)
             loopBound.value.apply { $0.deliveryFinished() }

@@ -53,6 +53,17 @@ public struct CBORFields {
         return b
     }
 
+    public mutating func optionalBytes(_ key: String) throws -> [UInt8]? {
+        guard let value = take(key) else { return nil }
+        guard case .bytes(let b) = value else { throw wrongType(key, "a byte string") }
+        return b
+    }
+
+    public mutating func bool(_ key: String) throws -> Bool {
+        guard case .bool(let b) = try require(key) else { throw wrongType(key, "true or false") }
+        return b
+    }
+
     public mutating func array(_ key: String) throws -> [CBORValue] {
         guard case .array(let items) = try require(key) else { throw wrongType(key, "an array") }
         return items

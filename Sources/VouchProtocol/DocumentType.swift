@@ -16,9 +16,11 @@ public struct DocumentType: Sendable, Hashable, CustomStringConvertible {
     public static let connectionRemoval = DocumentType(name: "vouch.connection-removal", versions: 1...1)
     /// An introducer's signed note to the person introduced (Protocol/introductions.md).
     public static let introduction = DocumentType(name: "vouch.introduction", versions: 1...1)
+    /// One side's choice of who may learn of a connection (Protocol/disclosure.md).
+    public static let visibility = DocumentType(name: "vouch.visibility", versions: 1...1)
 
     /// Every type this implementation can verify and read.
-    public static let known: [DocumentType] = [.profile, .invitation, .acceptance, .connectionRemoval, .introduction]
+    public static let known: [DocumentType] = [.profile, .invitation, .acceptance, .connectionRemoval, .introduction, .visibility]
 
     public static func named(_ name: String) -> DocumentType? {
         known.first { $0.name == name }

@@ -66,10 +66,10 @@ extension InvitationLedger {
     }
 
     public func isConnected(to peer: NodeID) throws -> Bool {
-        try Row.fetchOne(db, sql: "SELECT 1 FROM connection WHERE peer = ?", arguments: [Data(peer.rawRepresentation)]) != nil
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM connection WHERE peer = ?"), arguments: [Data(peer.rawRepresentation)]) != nil
     }
 
-    private func connectionRow(_ row: Row) throws -> StoredConnection {
+    func connectionRow(_ row: Row) throws -> StoredConnection {
         let record: Data = try row.required("record"), peer: Data = try row.required("peer")
         do {
             return StoredConnection(connection: try Connection(verifying: Array(record)),

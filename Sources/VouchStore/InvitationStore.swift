@@ -13,6 +13,8 @@ public struct StoredReceivedInvitation: Sendable {
     public var answeredAt: UInt64?
     /// It crossed an invitation of ours to the same person, which was withdrawn for it.
     public let crossing: Bool
+    /// Who the owner lets learn of the connection if it accepts (`accept --visibility`); nil: the default.
+    public var visibility: Visibility?
 }
 
 /// An invitation this node's owner sent, with its lifecycle machine.
@@ -21,6 +23,8 @@ public struct StoredSentInvitation: Sendable {
     public var machine: InvitationSenderMachine
     public let note: String
     public let createdAt: UInt64
+    /// Who the owner lets learn of the connection if it is made (`invite --visibility`); nil: the default.
+    public var visibility: Visibility?
 }
 
 extension InvitationLedger {
@@ -31,7 +35,7 @@ extension InvitationLedger {
     }
 
     public func received(inviter: NodeID, id: InvitationID) throws -> StoredReceivedInvitation? {
-        try Row.fetchOne(db, sql: "SELECT * FROM received_invitation WHERE inviter = ? AND invitation_id = ?",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM received_invitation WHERE inviter = ? AND invitation_id = ?"),
                          arguments: [Data(inviter.rawRepresentation), Data(id.bytes)]).map(receivedRow)
     }
 
@@ -48,7 +52,7 @@ extension InvitationLedger {
 
     /// Received invitations still pending or declined at or after their expiry: what the expiry tick records.
     public func dueReceived(now: UInt64, limit: Int = 256) throws -> [StoredReceivedInvitation] {
-        try Row.fetchAll(db, sql: "SELECT * FROM received_invitation WHERE state IN ('pending', 'declined') AND expires <= ? ORDER BY expires LIMIT ?",
+        try Row.fetchAll(db, sql: "SELECT * FROM received_invitation INDEXED BY received_invitation_open_expiry WHERE state IN ('pending', 'declined') AND expires <= ? ORDER BY expires LIMIT ?",
                          arguments: [try SQLInteger.storing(now, "now"), limit]).map(receivedRow)
     }
 
@@ -80,8 +84,9 @@ extension InvitationLedger {
 
     public func save(_ stored: StoredReceivedInvitation) throws {
         let answered = try stored.answeredAt.map { try SQLInteger.storing($0, "answeredAt") }
-        try db.execute(sql: "UPDATE received_invitation SET state = ?, answered_at = ?, connection_id = ? WHERE handle = ?",
-                       arguments: [stored.machine.state.rawValue, answered, stored.machine.connection.map { Data($0.id) }, stored.handle])
+        try db.execute(sql: "UPDATE received_invitation SET state = ?, answered_at = ?, connection_id = ?, visibility = ? WHERE handle = ?",
+                       arguments: [stored.machine.state.rawValue, answered, stored.machine.connection.map { Data($0.id) },
+                                   stored.visibility?.rawValue, stored.handle])
         try saveThread(stored.machine.thread, side: "received", handle: stored.handle)
     }
 
@@ -110,7 +115,8 @@ extension InvitationLedger {
                                                  introduction: introduction)
         let answered: Int64? = try row.required("answered_at", as: Int64?.self)
         return StoredReceivedInvitation(handle: handle, machine: machine, receivedAt: try row.unsigned("received_at"),
-                                        answeredAt: answered.flatMap { UInt64(exactly: $0) }, crossing: try row.required("crossing"))
+                                        answeredAt: answered.flatMap { UInt64(exactly: $0) }, crossing: try row.required("crossing"),
+                                        visibility: try Self.visibility(row))
     }
 
     // MARK: Sent
@@ -130,7 +136,7 @@ extension InvitationLedger {
 
     /// Our invitation to `invitee` that is pending and not due at `now`, if any.
     public func pendingSent(to invitee: NodeID, now: UInt64) throws -> StoredSentInvitation? {
-        try Row.fetchOne(db, sql: "SELECT * FROM sent_invitation WHERE invitee = ? AND state = 'pending' AND expires > ? ORDER BY handle DESC",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM sent_invitation WHERE invitee = ? AND state = 'pending' AND expires > ? ORDER BY handle DESC"),
                          arguments: [Data(invitee.rawRepresentation), try SQLInteger.storing(now, "now")]).map(sentRow)
     }
 
@@ -140,13 +146,13 @@ extension InvitationLedger {
                          arguments: [try SQLInteger.storing(now, "now"), limit]).map(sentRow)
     }
 
-    public func insertSent(_ machine: InvitationSenderMachine, note: String, now: UInt64) throws -> Int64 {
+    public func insertSent(_ machine: InvitationSenderMachine, note: String, visibility: Visibility? = nil, now: UInt64) throws -> Int64 {
         try db.execute(sql: """
-            INSERT INTO sent_invitation (invitation_id, invitee, document, note, state, expires, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO sent_invitation (invitation_id, invitee, document, note, state, expires, created_at, visibility)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [Data(machine.invitation.terms.id.bytes), Data(machine.invitee.rawRepresentation), Data(machine.invitation.bytes),
                              note, machine.state.rawValue, try SQLInteger.storing(machine.invitation.terms.expires, "expires"),
-                             try SQLInteger.storing(now, "now")])
+                             try SQLInteger.storing(now, "now"), visibility?.rawValue])
         return db.lastInsertedRowID
     }
 
@@ -174,7 +180,14 @@ extension InvitationLedger {
                                               connection: try connectionID.flatMap { try connection(id: Array($0))?.connection },
                                               forwarded: try row.required("forwarded"),
                                               introducerNote: try row.required("introducer_note", as: String?.self))
-        return StoredSentInvitation(handle: handle, machine: machine, note: try row.required("note"), createdAt: try row.unsigned("created_at"))
+        return StoredSentInvitation(handle: handle, machine: machine, note: try row.required("note"), createdAt: try row.unsigned("created_at"),
+                                    visibility: try Self.visibility(row))
+    }
+
+    private static func visibility(_ row: Row) throws -> Visibility? {
+        guard let name = try row.required("visibility", as: String?.self) else { return nil }
+        guard let level = Visibility(rawValue: name) else { throw NodeDatabase.damaged("an invitation has an unknown visibility \(name)") }
+        return level
     }
 
     // MARK: Threads

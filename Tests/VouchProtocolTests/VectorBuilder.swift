@@ -13,6 +13,7 @@ enum VectorBuilder {
         ("profile.json", profile),
         ("transport.json", transport),
         ("invitations.json", invitations),
+        ("introductions.json", introductions),
     ]
 
     // MARK: Helpers

@@ -5,6 +5,7 @@
 #define VOUCH_COPENSSL_H
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -15,6 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <openssl/opensslv.h>
+#include <openssl/params.h>
 
 /// `BIO_get_mem_data`: the bytes written to a memory BIO so far.
 long vouch_BIO_get_mem_data(BIO *bio, char **data);
@@ -47,6 +49,10 @@ int vouch_SSL_CTX_disable_tickets(SSL_CTX *ctx);
 uint64_t vouch_SSL_OP_NO_TICKET(void);
 uint64_t vouch_SSL_OP_NO_RENEGOTIATION(void);
 
+/// `EVP_PKEY_fromdata` with one octet-string parameter, the raw public key (`OSSL_PKEY_PARAM_PUB_KEY`),
+/// on a context already set up by `EVP_PKEY_fromdata_init`. Returns the new key, or NULL.
+/// (`EVP_PKEY_new_raw_public_key` does the same but creates and frees that context each call.)
+EVP_PKEY *vouch_EVP_PKEY_fromdata_public_key(EVP_PKEY_CTX *ctx, const unsigned char *key, size_t length);
 
 /// Writes `pkey` as PKCS#8 PEM; when `pass` is given the key is encrypted with PBES2
 /// (PBKDF2-HMAC-SHA256 with a 16-byte random salt, `iterations`, AES-256-CBC). Returns a

@@ -14,12 +14,16 @@ public struct InvitationSendRequest: AdminMethod {
     public var relationship: String
     /// How the two know each other, one line (required for `other`).
     public var context: String?
+    /// Who may learn of the connection once made (`only-us`, `mutual`, `connections`, `everyone`;
+    /// default `connections`): this side's choice (Protocol/disclosure.md).
+    public var visibility: String?
 
-    public init(address: String, note: String, relationship: String, context: String?) {
+    public init(address: String, note: String, relationship: String, context: String?, visibility: String? = nil) {
         self.address = address
         self.note = note
         self.relationship = relationship
         self.context = context
+        self.visibility = visibility
     }
 }
 
@@ -234,16 +238,19 @@ public struct InvitationAnswerRequest: AdminMethod {
     public var note: String?
     /// `accept` of an introduction: also tell the introducer (otherwise it learns nothing).
     public var tellIntroducer: Bool?
+    /// `accept`: who may learn of the connection (as for `invitation.send`).
+    public var visibility: String?
 
-    public init(command: InvitationCommand, handle: Int64, note: String? = nil, tellIntroducer: Bool? = nil) {
+    public init(command: InvitationCommand, handle: Int64, note: String? = nil, tellIntroducer: Bool? = nil, visibility: String? = nil) {
         self.command = command
         self.handle = handle
         self.note = note
         self.tellIntroducer = tellIntroducer
+        self.visibility = visibility
     }
 
     enum CodingKeys: String, CodingKey {
-        case command, handle, note
+        case command, handle, note, visibility
         case tellIntroducer = "tell_introducer"
     }
 }

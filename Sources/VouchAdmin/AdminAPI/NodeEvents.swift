@@ -34,6 +34,8 @@ public enum NodeEventType: String, CaseIterable, Sendable {
     /// Both sides hold the record: on the inviter when the acceptance arrives, on the invitee when it accepts.
     case connectionMade = "connection.made"
     case connectionRemoved = "connection.removed"
+    /// This side chose, or the other side's statement changed, who may learn of a connection.
+    case connectionVisibility = "connection.visibility"
     case nodeBlocked = "node.blocked"
     case nodeUnblocked = "node.unblocked"
     case policyChanged = "policy.changed"

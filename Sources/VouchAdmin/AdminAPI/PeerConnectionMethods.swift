@@ -31,11 +31,20 @@ public struct ConnectionInfo: Codable, Sendable, Equatable {
     public var since: String
     public var inviter: String
     public var invitee: String
-    /// Who introduced the two: always nil until the introductions flow.
+    /// Who introduced the two, for a connection made through an introduction.
     public var introducedBy: String?
+    /// Who may learn of it: this side's choice, the other side's (absent until its statement
+    /// arrives) and the audience, the narrower of the two (Protocol/disclosure.md).
+    public var visibility: String?
+    public var peerVisibility: String?
+    public var audience: String?
 
     public init(id: String, peer: String, shortID: String, name: String?, relationship: String, context: String?, since: String,
-                inviter: String, invitee: String, introducedBy: String?) {
+                inviter: String, invitee: String, introducedBy: String?, visibility: String? = nil, peerVisibility: String? = nil,
+                audience: String? = nil) {
+        self.visibility = visibility
+        self.peerVisibility = peerVisibility
+        self.audience = audience
         self.id = id
         self.peer = peer
         self.shortID = shortID
@@ -49,8 +58,8 @@ public struct ConnectionInfo: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, peer, name, relationship, context, since, inviter, invitee
-        case shortID = "short_id", introducedBy = "introduced_by"
+        case id, peer, name, relationship, context, since, inviter, invitee, visibility, audience
+        case shortID = "short_id", introducedBy = "introduced_by", peerVisibility = "peer_visibility"
     }
 }
 

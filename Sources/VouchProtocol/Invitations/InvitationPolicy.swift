@@ -47,7 +47,7 @@ public struct InvitationPolicy: Sendable, Equatable, Codable {
         public var lastDeclined: UInt64?
         /// Invitations pending in the inbox now.
         public var pendingCount: Int
-        /// The invitation came through an introduction (always false until that flow exists).
+        /// The invitation came through an introduction (Protocol/introductions.md §5.4).
         public var introduced: Bool
 
         public init(inviterBlocked: Bool = false, alreadyConnected: Bool = false, inviterHasPending: Bool = false,

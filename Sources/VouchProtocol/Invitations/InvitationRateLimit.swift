@@ -69,7 +69,7 @@ public struct InvitationRateLimit: Sendable {
     public var tracked: (senders: Int, sources: Int) { (senders.count, sources.count) }
 
     /// The key's bucket refilled to `now`, a new full one for a new key, or nil when no room is left.
-    private static func bucket<Key: Hashable>(_ key: Key, in buckets: inout [Key: Bucket], now: Duration, burst: Double,
+    static func bucket<Key: Hashable>(_ key: Key, in buckets: inout [Key: Bucket], now: Duration, burst: Double,
                                               perHour: Double, maximum: Int) -> Bucket? {
         if var bucket = buckets[key] {
             bucket.refill(now: now, burst: burst, perHour: perHour)

@@ -7,6 +7,10 @@ public enum MessageBody: Sendable, Equatable {
     case ack
     case error(WireErrorBody)
     case delivery(Delivery)
+    /// A disclosure query the node answers (`WireMessageType.Kind.query`).
+    case query(Query)
+    /// The answer to one.
+    case answer(Answer)
 
     /// Reads `body` as the body of a `type` message; `invalid-body` when it is not that shape.
     public init(type: WireMessageType, body: CBORValue) throws(ProtocolError) {
@@ -37,6 +41,13 @@ public enum MessageBody: Sendable, Equatable {
                 self = .delivery(.introductionWithdrawal(try IntroductionReferenceBody(body, context: type.rawValue)))
             case .introductionOutcome:
                 self = .delivery(.introductionOutcome(try IntroductionReferenceBody(body, context: type.rawValue)))
+            case .visibility: self = .delivery(.visibility(try VisibilityBody(body)))
+            case .connectionsQuery: self = .query(.connections(try ConnectionsQueryBody(body)))
+            case .connectionsAnswer: self = .answer(.connections(try ConnectionsAnswerBody(body)))
+            case .introducerQuery: self = .query(.introducer(try IntroducerQueryBody(body)))
+            case .introducerAnswer: self = .answer(.introducer(try IntroducerAnswerBody(body)))
+            case .mutualQuery: self = .query(.mutual(try MutualQueryBody(body)))
+            case .mutualAnswer: self = .answer(.mutual(try MutualAnswerBody(body)))
             }
         } catch let error as ProtocolError {
             throw error
@@ -52,6 +63,8 @@ public enum MessageBody: Sendable, Equatable {
         case .ack: .ack
         case .error: .error
         case .delivery(let delivery): delivery.type
+        case .query(let query): query.type
+        case .answer(let answer): answer.type
         }
     }
 
@@ -61,6 +74,8 @@ public enum MessageBody: Sendable, Equatable {
         case .ping, .pong, .ack: .map([:])
         case .error(let body): body.value
         case .delivery(let delivery): delivery.value
+        case .query(let query): query.value
+        case .answer(let answer): answer.value
         }
     }
 
@@ -104,6 +119,8 @@ public enum Delivery: Sendable, Equatable {
     case introductionWithdrawal(IntroductionReferenceBody)
     /// Target → introducer: accepted (only when the target chose to say so).
     case introductionOutcome(IntroductionReferenceBody)
+    /// One side's signed visibility statement for a connection, with its mutual token.
+    case visibility(VisibilityBody)
 
     public var type: WireMessageType {
         switch self {
@@ -122,6 +139,7 @@ public enum Delivery: Sendable, Equatable {
         case .introductionReply: .introductionReply
         case .introductionWithdrawal: .introductionWithdrawal
         case .introductionOutcome: .introductionOutcome
+        case .visibility: .visibility
         }
     }
 
@@ -136,6 +154,7 @@ public enum Delivery: Sendable, Equatable {
         case .introductionOffer(let body): body.value
         case .introductionForwarded(let body), .introductionWithdrawal(let body), .introductionOutcome(let body): body.value
         case .introductionNotForwarded(let body), .introductionQuestion(let body), .introductionReply(let body): body.value
+        case .visibility(let body): body.value
         }
     }
 }

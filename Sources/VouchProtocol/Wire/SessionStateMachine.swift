@@ -24,6 +24,9 @@ public struct SessionStateMachine: Sendable {
         case sendError(replyTo: MessageID?, code: WireErrorCode, reason: String, close: Bool)
         /// Run the delivery's effect and send its reply, then call `deliveryFinished()`.
         case deliver(WireMessage, Delivery)
+        /// Have the node answer the query and send the answer, then call `deliveryFinished()`
+        /// (a query counts among the messages in flight, as a delivery does).
+        case answer(WireMessage, Query)
         /// The reply a request waits for arrived.
         case completeRequest(MessageID, WireMessage)
         /// A waiting request fails.
@@ -137,7 +140,7 @@ public struct SessionStateMachine: Sendable {
             body = try MessageBody(type: type, body: message.body)
         } catch {
             switch type.kind {
-            case .request, .delivery:
+            case .request, .delivery, .query:
                 return [.sendError(replyTo: message.id, code: .invalidBody, reason: error.message, close: false)]
             case .reply:
                 // Not answered (a reply to a reply could loop); the request it names fails now.
@@ -150,20 +153,27 @@ public struct SessionStateMachine: Sendable {
         switch body {
         case .ping:
             return [.reply(to: message.id, .pong)]
-        case .pong, .ack, .error:
+        case .pong, .ack, .error, .answer:
             if let replyTo = message.replyTo, pending.remove(replyTo) != nil {
                 return [.completeRequest(replyTo, message)]
             }
             if case .error(let error) = body { return [.notice(.peerReportedError(error))] }
             return [.notice(.unsolicitedReply(type))]
         case .delivery(let delivery):
-            deliveriesInFlight += 1
-            var actions: [Action] = [.deliver(message, delivery)]
-            if deliveriesInFlight >= limits.maximumDeliveriesInFlight {
-                actions += pause { $0.deliveriesInFlight = true }
-            }
-            return actions
+            return handOver(.deliver(message, delivery))
+        case .query(let query):
+            return handOver(.answer(message, query))
         }
+    }
+
+    /// A delivery or a query goes to the node; reading pauses while too many are in flight.
+    private mutating func handOver(_ action: Action) -> [Action] {
+        deliveriesInFlight += 1
+        var actions: [Action] = [action]
+        if deliveriesInFlight >= limits.maximumDeliveriesInFlight {
+            actions += pause { $0.deliveriesInFlight = true }
+        }
+        return actions
     }
 
     /// A delivery's reply was sent (or the delivery failed): one fewer in flight.

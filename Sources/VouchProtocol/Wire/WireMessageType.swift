@@ -45,11 +45,28 @@ public enum WireMessageType: String, Sendable, CaseIterable {
     case introductionWithdrawal = "introduction-withdrawal"
     /// The target tells the introducer it accepted, if it chose to. Body: {requester, request}. Answered by `ack`.
     case introductionOutcome = "introduction-outcome"
+    /// One side's signed visibility of a connection, and its mutual token (Protocol/disclosure.md).
+    /// Body: {document, token}. Answered by `ack`.
+    case visibility
+    /// "Which of your connections may I know of?" Body: {after}. Answered by `connections-answer`.
+    case connectionsQuery = "connections-query"
+    /// Body: {records, more}.
+    case connectionsAnswer = "connections-answer"
+    /// "Are you connected to this node, and may I know it?" Body: {target}. Answered by `introducer-answer`.
+    case introducerQuery = "introducer-query"
+    /// Body: {? record}.
+    case introducerAnswer = "introducer-answer"
+    /// One page of a private set intersection. Body: {query, page, elements}. Answered by `mutual-answer`.
+    case mutualQuery = "mutual-query"
+    /// Body: {elements, set, more}.
+    case mutualAnswer = "mutual-answer"
 
     /// How a session treats a message of this type (Protocol/transport.md §5).
     public enum Kind: Sendable, Equatable {
         /// Answered at once by the session itself (`ping` → `pong`); never stored.
         case request
+        /// Answered by the node with one reply (a disclosure query: Protocol/disclosure.md); never stored.
+        case query
         /// Names the message it answers in `reply_to`; completes a waiting request and is never answered.
         case reply
         /// Travels through the sender's outbox, is processed at most once by the receiver's node, and
@@ -60,10 +77,11 @@ public enum WireMessageType: String, Sendable, CaseIterable {
     public var kind: Kind {
         switch self {
         case .ping: .request
-        case .pong, .error, .ack: .reply
+        case .pong, .error, .ack, .connectionsAnswer, .introducerAnswer, .mutualAnswer: .reply
+        case .connectionsQuery, .introducerQuery, .mutualQuery: .query
         case .card, .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval,
              .introductionRequest, .introductionForwarded, .introductionNotForwarded, .introductionOffer, .introductionQuestion,
-             .introductionReply, .introductionWithdrawal, .introductionOutcome:
+             .introductionReply, .introductionWithdrawal, .introductionOutcome, .visibility:
             .delivery
         }
     }

@@ -81,11 +81,12 @@ struct InboundMessagePolicyTests {
         }
     }
 
-    @Test("cards and the invitation and introduction flows' messages are the deliveries; control messages are not")
+    @Test("cards, the invitation and introduction flows' messages and visibility statements are the deliveries; the disclosure queries are queries")
     func deliveries() {
         #expect(WireMessageType.allCases.filter(\.isDelivery) ==
             [.card, .invitation, .invitationQuestion, .invitationReply, .invitationWithdrawal, .acceptance, .connectionRemoval,
              .introductionRequest, .introductionForwarded, .introductionNotForwarded, .introductionOffer, .introductionQuestion,
-             .introductionReply, .introductionWithdrawal, .introductionOutcome])
+             .introductionReply, .introductionWithdrawal, .introductionOutcome, .visibility])
+        #expect(WireMessageType.allCases.filter { $0.kind == .query } == [.connectionsQuery, .introducerQuery, .mutualQuery])
     }
 }

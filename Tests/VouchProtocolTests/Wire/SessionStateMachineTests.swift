@@ -287,6 +287,14 @@ struct MessageBodyTests {
         case .introductionOffer: .map(["invitation": invitationBody, "introduction": .bytes([3])])
         case .introductionForwarded, .introductionWithdrawal, .introductionOutcome: .map(reference)
         case .introductionNotForwarded, .introductionQuestion, .introductionReply: .map(reference.merging(["note": .text("n")]) { a, _ in a })
+        case .visibility: .map(["document": .bytes([1]), "token": .bytes([UInt8](repeating: 2, count: 32))])
+        case .connectionsQuery: .map(["after": .bytes([UInt8](repeating: 0, count: 32))])
+        case .connectionsAnswer: .map(["records": .array([.bytes([1])]), "more": .bool(false)])
+        case .introducerQuery: .map(["target": reference["requester"]!])
+        case .introducerAnswer: .map(["record": .bytes([1])])
+        case .mutualQuery: .map(["query": .bytes([UInt8](repeating: 3, count: 16)), "page": .unsigned(0),
+                                 "elements": .bytes([UInt8](repeating: 4, count: 64))])
+        case .mutualAnswer: .map(["elements": .bytes([UInt8](repeating: 4, count: 32)), "set": .bytes([]), "more": .bool(true)])
         }
         let body = try MessageBody(type: type, body: valid)
         #expect(body.type == type)

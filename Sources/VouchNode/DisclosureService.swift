@@ -1,0 +1,340 @@
+import Logging
+import Synchronization
+import VouchAdmin
+import VouchCrypto
+import VouchProtocol
+import VouchStore
+
+/// Who may learn of this node's connections, and the questions nodes ask each other about them
+/// (Protocol/disclosure.md). Every answer goes through `DisclosureRule`: a connection is revealed
+/// to an asker only when the audience both of its sides chose includes the asker, and a refusal
+/// reads like an answer with nothing in it.
+struct DisclosureService: Sendable {
+    static let tokenSecret = "mutual-token"
+    static let blindingSecret = "mutual-blinding"
+    /// A statement lives as long as a removal: it settles what others may learn.
+    static let statementLifetime = InvitationService.settlingLifetime
+    /// A page of `connections-answer` stays well under the frame limit (256 KiB).
+    static let pageBytes = 160_000
+
+    let identityKey: Ed25519PrivateKey
+    let database: NodeDatabase
+    let outbox: Outbox
+    let logger: Logger
+    let publish: @Sendable (NodeEventType, [String: JSONValue]) -> Void
+    let state = DisclosureState()
+
+    var identity: NodeID { NodeID(publicKey: identityKey.publicKey) }
+
+    // MARK: Visibility
+
+    /// Signs and queues a statement for every connection whose latest own statement is not the
+    /// level the owner chose (new connections, changed choices), to a peer whose address is known.
+    /// Runs on the connection timer; `setVisibility` runs it at once.
+    func shareVisibility() async throws {
+        let key = identityKey, me = identity, outbox = self.outbox
+        guard try database.readInvitations({ try !$0.statementsToMake(me: me).isEmpty }) else { return }
+        let entries = try await database.invitationTransaction { ledger -> [OutboxEntry] in
+            let token = try ledger.nodeSecret(Self.tokenSecret)
+            var entries: [OutboxEntry] = []
+            for c in try ledger.statementsToMake(me: me) {
+                guard try ledger.knowsPeer(c.peer) else { continue }
+                let now = max(Clock.nowMilliseconds(), (c.previous ?? 0) + 1)
+                let statement = try VisibilityStatement.make(connection: c.id, level: c.level, set: now, with: key)
+                try ledger.keep(statement)
+                let entry = outbox.entry(.visibility(VisibilityBody(document: statement.envelope.encoded, token: token)), to: c.peer,
+                                         now: now, expiresAt: now + Self.statementLifetime)
+                try ledger.enqueue(entry)
+                entries.append(entry)
+            }
+            return entries
+        }
+        outbox.queued(entries)
+    }
+
+    /// `connection.visibility`: the owner's new choice for one connection, told to the other side.
+    func setVisibility(_ request: ConnectionVisibilityRequest) async throws -> ConnectionVisibilityResponse {
+        let level: Visibility
+        do {
+            level = try Visibility(name: request.level)
+        } catch {
+            throw AdminError(.invalidParams, error.message)
+        }
+        let connection = try await database.invitationTransaction { ledger -> [UInt8] in
+            let found = try ConnectionService.find(request.id, in: try ledger.connections())
+            try ledger.chooseVisibility(level, connection: found.connection.id)
+            return found.connection.id
+        }
+        try await shareVisibility()
+        guard let c = try database.readInvitations({ try $0.connectionVisibilities() }).first(where: { $0.stored.connection.id == connection }) else {
+            throw AdminError(.notFound, "the connection was removed meanwhile")
+        }
+        publish(.connectionVisibility, ["connection": .string(Hex.encode(connection)), "peer": .string(c.stored.peer.description),
+                                        "visibility": .string(c.chosen.rawValue), "audience": .string(c.audience.rawValue)])
+        return ConnectionVisibilityResponse(id: Hex.encode(connection), peer: c.stored.peer.description, visibility: c.chosen.rawValue,
+                                            peerVisibility: c.peer?.level.rawValue, audience: c.audience.rawValue)
+    }
+
+    /// `visibility`: the other side's statement for a connection with it, and its mutual token.
+    func receive(_ body: VisibilityBody, in message: WireMessage, from peer: NodeID) async throws {
+        let statement = try VisibilityStatement(verifying: body.document)
+        guard statement.signer == peer else {
+            throw ProtocolError(.signerMismatch, "the statement is signed by \(statement.signer.shortForm), delivered by \(peer.shortForm)")
+        }
+        guard statement.set <= Clock.nowMilliseconds() + InvitationLimits.maximumClockSkew else {
+            throw ProtocolError(.clockSkew, "the statement is dated ahead of this node's clock")
+        }
+        let (_, result) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: Clock.nowMilliseconds()) { ledger -> Bool in
+            // A statement for a connection this node does not hold (removed, or never made) changes nothing.
+            guard let held = try ledger.connection(id: statement.connection), held.peer == peer else { return false }
+            try statement.check(against: held.connection)
+            try ledger.setMutualToken(body.token, for: peer)
+            return try ledger.keep(statement)
+        }
+        if result == true {
+            publish(.connectionVisibility, ["connection": .string(Hex.encode(statement.connection)), "peer": .string(peer.description),
+                                            "peer_visibility": .string(statement.level.rawValue)])
+        }
+    }
+
+    // MARK: Answering
+
+    /// Answers `query` from `asker`: `error busy` over the asker's rate, else what the rule allows.
+    func answer(_ query: Query, from asker: NodeID) async -> MessageBody {
+        let now = ContinuousClock.now - ContinuousClock.Instant.disclosureReference
+        guard state.rate.withLock({ $0.admit(query, from: asker, now: now) }) else {
+            logger.info("disclosure query over the rate limit", metadata: ["peer": .string(asker.shortForm), "type": .string(query.type.rawValue)])
+            return .error(WireErrorBody(code: .busy, message: "too many questions from this node; ask again later"))
+        }
+        do {
+            switch query {
+            case .connections(let body): return .answer(.connections(try connectionsPage(after: body.after, for: asker)))
+            case .introducer(let body): return .answer(.introducer(try introducer(body.target, for: asker)))
+            case .mutual(let body): return .answer(.mutual(try mutualPage(body, for: asker)))
+            }
+        } catch let error as ProtocolError {
+            return .error(WireErrorBody(code: .invalidBody, message: "\(error.code): \(error.message)"))
+        } catch {
+            logger.error("failed to answer a disclosure query", metadata: ["error": .string("\(error)")])
+            return .error(WireErrorBody(code: .internal, message: "the node failed to answer"))
+        }
+    }
+
+    /// The connections `asker` may know of, in order of id after `after`, one page.
+    private func connectionsPage(after: [UInt8], for asker: NodeID) throws -> ConnectionsAnswerBody {
+        try database.readInvitations { ledger in
+            let askerIsConnection = try ledger.isConnected(to: asker)
+            var records: [[UInt8]] = [], bytes = 0, cursor = after
+            // Read in batches, so that a node whose connections are mostly hidden from this asker
+            // still answers a whole page without loading them all at once.
+            while true {
+                let batch = try ledger.disclosureEntries(after: cursor, limit: 512)
+                for entry in batch where Self.mayLearn(entry, asker: asker, askerIsConnection: askerIsConnection, askerIsConnectionOfPeer: false) {
+                    if records.count == ConnectionsAnswerBody.maximumRecords || bytes + entry.record.count > Self.pageBytes {
+                        return ConnectionsAnswerBody(records: records, more: true)
+                    }
+                    records.append(entry.record)
+                    bytes += entry.record.count
+                }
+                guard let last = batch.last, batch.count == 512 else { return ConnectionsAnswerBody(records: records, more: false) }
+                cursor = last.id
+            }
+        }
+    }
+
+    /// The record with `target` if this node holds one and `asker` may know of it.
+    private func introducer(_ target: NodeID, for asker: NodeID) throws -> IntroducerAnswerBody {
+        try database.readInvitations { ledger in
+            let askerIsConnection = try ledger.isConnected(to: asker)
+            let held = try ledger.disclosureEntries().first {
+                $0.peer == target && Self.mayLearn($0, asker: asker, askerIsConnection: askerIsConnection, askerIsConnectionOfPeer: false)
+            }
+            return IntroducerAnswerBody(record: held?.record)
+        }
+    }
+
+    /// One page of a private set intersection: the asker's elements blinded again, and page
+    /// `page` of this node's own blinded set.
+    private func mutualPage(_ body: MutualQueryBody, for asker: NodeID) throws -> MutualAnswerBody {
+        let blinding = try MutualSet.answeringKey(secret: try database.nodeSecret(Self.blindingSecret), asker: asker, query: body.query)
+        let elements = try body.elements.map { try MutualSet.blind($0, with: blinding) }
+        let set = try blindedSet(asker: asker, query: body.query, key: blinding)
+        let size = MutualQueryBody.maximumElements
+        guard let start = Int(exactly: body.page).map({ $0 * size }) else { throw ProtocolError(.outOfRange, "page") }
+        let page = start < set.count ? Array(set[start..<min(set.count, start + size)]) : []
+        return MutualAnswerBody(elements: elements, set: page, more: start + size < set.count)
+    }
+
+    /// This node's elements for the connections `asker` may learn it has in common with it,
+    /// blinded with this query's key, sorted (an order that says nothing), cached per query.
+    private func blindedSet(asker: NodeID, query: [UInt8], key: X25519PrivateKey) throws -> [[UInt8]] {
+        let cacheKey = asker.rawRepresentation + query
+        if let cached = state.blindedSets.withLock({ $0.first { $0.key == cacheKey }?.set }) { return cached }
+        let (all, tokens, askerIsConnection) = try database.readInvitations { ledger in
+            (try ledger.disclosureEntries(), try ledger.mutualTokens(), try ledger.isConnected(to: asker))
+        }
+        // The intersection itself shows the asker is connected to the other side (only its
+        // connections hold its token), so `connections` needs nothing more and `mutual` needs the
+        // asker to be a connection of this node too.
+        let set = try all.compactMap { c -> [UInt8]? in
+            guard c.peer != asker, let token = tokens[c.peer],
+                  Self.mayLearn(c, asker: asker, askerIsConnection: askerIsConnection, askerIsConnectionOfPeer: true) else { return nil }
+            return try MutualSet.blind(MutualSet.element(peer: c.peer, token: token), with: key)
+        }.sorted { $0.lexicographicallyPrecedes($1) }
+        state.blindedSets.withLock { sets in
+            sets.append((cacheKey, set))
+            if sets.count > DisclosureState.cachedSets { sets.removeFirst(sets.count - DisclosureState.cachedSets) }
+        }
+        return set
+    }
+
+    /// The rule, applied from this node's side: `asker` learns of the connection with `c`'s peer
+    /// when the audience allows an observer connected to this node (`askerIsConnection`) and, as
+    /// far as this node can tell, to the peer (`askerIsConnectionOfPeer`: true only inside an
+    /// intersection, which shows it).
+    static func mayLearn(_ c: DisclosureEntry, asker: NodeID, askerIsConnection: Bool, askerIsConnectionOfPeer: Bool) -> Bool {
+        if c.peer == asker { return true }
+        return DisclosureRule.allows(c.audience, observerConnectedToA: askerIsConnection, toB: askerIsConnectionOfPeer)
+    }
+
+    // MARK: Asking
+
+    /// `disclosure.connections-of`.
+    func connectionsOf(_ peer: NodeAddress, session: PeerSession, runtime: NodeRuntime) async throws -> ConnectionsOfResponse {
+        var after = ConnectionsQueryBody.first, found: [DisclosedConnectionInfo] = [], refused = 0
+        var names = try names()
+        names[identity] = try database.profile().fields[.name]?.value
+        for _ in 0..<Int(QueryRateLimit.Limits.default.connections.burst) {
+            let answer = try await ask(.connections(ConnectionsQueryBody(after: after)), of: peer.id, session: session, runtime: runtime)
+            guard case .connections(let page) = answer else { throw AdminError(.peerError, "\(peer.id.shortForm) answered with another kind of answer") }
+            for bytes in page.records {
+                guard let c = try? Connection(verifying: bytes), let other = c.peer(of: peer.id), other != peer.id else {
+                    refused += 1
+                    continue
+                }
+                found.append(DisclosedConnectionInfo(id: Hex.encode(c.id), node: other.description, shortID: other.shortForm, name: names[other],
+                                                     relationship: c.relationship.rawValue, context: c.context, since: NodeRuntime.isoTime(c.since),
+                                                     inviter: c.inviter.description, invitee: c.invitee.description,
+                                                     introducedBy: c.introducedBy?.description))
+                after = c.id
+            }
+            if !page.more || page.records.isEmpty { break }
+        }
+        if refused > 0 { logger.notice("a peer disclosed records that do not verify", metadata: ["peer": .string(peer.id.shortForm), "count": .stringConvertible(refused)]) }
+        return ConnectionsOfResponse(peer: peer.id.description, connections: found, refused: refused)
+    }
+
+    /// `disclosure.mutual`: the intersection, computed here; the peer learns nothing of it.
+    func mutual(_ peer: NodeAddress, session: PeerSession, runtime: NodeRuntime) async throws -> MutualResponse {
+        let tokens = try database.readInvitations { try $0.mutualTokens() }.filter { $0.key != peer.id }
+        let key = try X25519PrivateKey()
+        let mine = try tokens.map { (node: $0.key, blinded: try MutualSet.blind(MutualSet.element(peer: $0.key, token: $0.value), with: key)) }
+        let query = SecureRandom.bytes(16)
+        var twice: [[UInt8]] = [], theirs: [[UInt8]] = [], page: UInt64 = 0
+        let size = MutualQueryBody.maximumElements
+        while true {
+            guard page < MutualQueryBody.maximumPages else { throw AdminError(.peerError, "\(peer.id.shortForm)'s set is larger than an intersection may be") }
+            let start = Int(page) * size
+            let slice = start < mine.count ? Array(mine[start..<min(mine.count, start + size)]).map(\.blinded) : []
+            let answer = try await ask(.mutual(MutualQueryBody(query: query, page: page, elements: slice)), of: peer.id, session: session, runtime: runtime)
+            guard case .mutual(let body) = answer, body.elements.count == slice.count else {
+                throw AdminError(.peerError, "\(peer.id.shortForm) answered the intersection with something else")
+            }
+            twice += body.elements
+            theirs += try body.set.map { try MutualSet.blind($0, with: key) }
+            page += 1
+            if !body.more && start + size >= mine.count { break }
+        }
+        let common = Set(theirs)
+        let names = try names()
+        let mutual = zip(mine, twice).filter { common.contains($0.1) }.map(\.0.node).sorted { $0.description < $1.description }
+            .map { PersonInfo(node: $0.description, shortID: $0.shortForm, name: names[$0]) }
+        return MutualResponse(peer: peer.id.description, mutual: mutual)
+    }
+
+    /// `disclosure.who-can-introduce`: asks every connection, a few at a time.
+    func whoCanIntroduce(_ target: NodeID, runtime: NodeRuntime) async throws -> WhoCanIntroduceResponse {
+        let connections = try database.readInvitations { try $0.connections() }.map(\.peer).filter { $0 != target }
+        let names = try names()
+        var introducers: [PersonInfo] = [], unreachable: [PersonInfo] = []
+        try await withThrowingTaskGroup(of: (NodeID, Bool?).self) { group in
+            var next = connections.makeIterator()
+            func add() -> Bool {
+                guard let peer = next.next() else { return false }
+                group.addTask { (peer, await self.canIntroduce(peer, to: target, runtime: runtime)) }
+                return true
+            }
+            for _ in 0..<8 where add() {}
+            while let (peer, answer) = try await group.next() {
+                let person = PersonInfo(node: peer.description, shortID: peer.shortForm, name: names[peer])
+                switch answer {
+                case true?: introducers.append(person)
+                case false?: break
+                case nil: unreachable.append(person)
+                }
+                _ = add()
+            }
+        }
+        return WhoCanIntroduceResponse(target: target.description, introducers: introducers.sorted { $0.node < $1.node },
+                                       unreachable: unreachable.sorted { $0.node < $1.node })
+    }
+
+    /// Whether `peer` showed a verified record of its connection with `target`; nil when it
+    /// could not be asked.
+    private func canIntroduce(_ peer: NodeID, to target: NodeID, runtime: NodeRuntime) async -> Bool? {
+        do {
+            guard let known = try database.peer(peer) else { return nil }
+            let session = try await runtime.connect(to: NodeAddress(id: known.id, endpoint: known.endpoint))
+            guard case .introducer(let body) = try await ask(.introducer(IntroducerQueryBody(target: target)), of: peer, session: session,
+                                                              runtime: runtime) else { return nil }
+            guard let bytes = body.record else { return false }
+            guard let c = try? Connection(verifying: bytes), Set([c.inviter, c.invitee]) == Set([peer, target]) else {
+                logger.notice("a connection showed a record that does not verify", metadata: ["peer": .string(peer.shortForm)])
+                return false
+            }
+            return true
+        } catch {
+            logger.info("could not ask a connection who it knows", metadata: ["peer": .string(peer.shortForm), "error": .string("\(error)")])
+            return nil
+        }
+    }
+
+    /// Sends `query` and returns the answer; the peer's `error` becomes an admin error.
+    private func ask(_ query: Query, of peer: NodeID, session: PeerSession, runtime: NodeRuntime) async throws -> Answer {
+        let reply = try await session.request(runtime.makeMessage(type: query.type, to: peer, body: query.value),
+                                              timeout: runtime.limits.requestTimeout.timeAmount)
+        guard let type = reply.knownType else { throw AdminError(.peerError, "\(peer.shortForm) answered with an unknown type") }
+        let body: MessageBody
+        do {
+            body = try MessageBody(type: type, body: reply.body)
+        } catch {
+            throw AdminError(.peerError, "\(peer.shortForm) answered with a malformed \(type.rawValue): \(error.message)")
+        }
+        switch body {
+        case .answer(let answer): return answer
+        case .error(let error) where error.code == .busy:
+            throw AdminError(.unreachable, "\(peer.shortForm) is answering no more questions from this node for now: try later")
+        case .error(let error):
+            throw AdminError(.peerError, "\(peer.shortForm) answered \(UntrustedText.escaped(error.code.rawValue)): \(UntrustedText.escaped(error.message))")
+        case .ping, .pong, .ack, .delivery, .query:
+            throw AdminError(.peerError, "\(peer.shortForm) answered with \(type.rawValue)")
+        }
+    }
+
+    private func names() throws -> [NodeID: String] { try ConnectionService.names(in: database) }
+}
+
+/// What the node's disclosure answers share across sessions.
+final class DisclosureState: Sendable {
+    /// Queries per asker (`QueryRateLimit`).
+    let rate = Mutex(QueryRateLimit())
+    /// The answering side's blinded set of the last few intersections, so that every page of one
+    /// query costs one pass over the set, not one per page. Bounded.
+    let blindedSets = Mutex<[(key: [UInt8], set: [[UInt8]])]>([])
+    static let cachedSets = 8
+}
+
+extension ContinuousClock.Instant {
+    /// A fixed instant to measure the query rate limit's time from.
+    fileprivate static let disclosureReference = ContinuousClock.now
+}
