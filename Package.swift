@@ -183,7 +183,8 @@ let package = Package(
             dependencies: ["VouchProtocol", "VouchCrypto", "VouchTestKit"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore", "VouchTestKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "VouchStoreTests", dependencies: ["VouchStore", "VouchTestKit", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: swiftSettings),
         .testTarget(
             name: "VouchCLITests",
             dependencies: ["VouchProtocol", "VouchCrypto", "VouchTestKit"],

@@ -839,6 +839,8 @@ def verify_acceptance(data):
     if accepted + INVITATION_SKEW < terms["created"]:
         raise Refused("invalid-value", "accepted before created")
     note = verify_introduction(introduction, invitation) if introduction is not None else None
+    if note is not None and note[2] > accepted + INVITATION_SKEW:
+        raise Refused("invalid-value", "the introducer's note is dated after the acceptance")
     return {"inviter": inviter, "invitee": signer, "since": accepted, "terms": terms, "invitation": invitation,
             "id": hashlib.sha256(data).digest(), "introduction": note}
 

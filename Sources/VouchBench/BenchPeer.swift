@@ -82,6 +82,16 @@ final class BenchPeer: Sendable {
         }.get()
     }
 
+    /// Sends `message` (a delivery) and returns the node's reply to it (`ack` or `error`). Fails
+    /// if no reply comes within `timeout` seconds or the session ends.
+    func request(_ message: WireMessage, timeout: Double = 30) async throws -> WireMessage {
+        let handler = self.handler
+        let loop = channel.eventLoop
+        return try await loop.flatSubmit {
+            handler.value.request(message, timeout: .milliseconds(Int64(timeout * 1000)), loop: loop)
+        }.get()
+    }
+
     /// Stops reading from the socket and writes pings whenever the channel is writable, until
     /// the session ends. The node's pongs pile up on the node's side.
     func startFlooding() {
@@ -113,6 +123,8 @@ private final class BenchPeerHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     private var pending: [MessageID: (sentAt: Double, promise: EventLoopPromise<Double>, timer: Scheduled<Void>)] = [:]
     private var flooding: ((Int) -> Void)?
+    /// Deliveries waiting for their reply, by message id.
+    private var requests: [MessageID: (promise: EventLoopPromise<WireMessage>, timer: Scheduled<Void>)] = [:]
 
     init(nodeID: NodeID) { self.nodeID = nodeID }
 
@@ -132,6 +144,22 @@ private final class BenchPeerHandler: ChannelInboundHandler {
             return ()
         }
         pending[id] = (monotonicSeconds(), promise, timer)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded)), promise: nil)
+        return promise.futureResult
+    }
+
+    func request(_ message: WireMessage, timeout: TimeAmount, loop: any EventLoop) -> EventLoopFuture<WireMessage> {
+        guard let context, context.channel.isActive else {
+            return loop.makeFailedFuture(BenchFailure("the session is closed"))
+        }
+        let promise = context.eventLoop.makePromise(of: WireMessage.self)
+        let id = message.id
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let timer = context.eventLoop.scheduleTask(in: timeout) {
+            bound.value.requests.removeValue(forKey: id)?.promise.fail(BenchFailure("no reply within \(timeout.nanoseconds / 1_000_000) ms"))
+            return ()
+        }
+        requests[id] = (promise, timer)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded)), promise: nil)
         return promise.futureResult
     }
@@ -186,6 +214,11 @@ private final class BenchPeerHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: pong.encoded)), promise: nil)
             return
         }
+        if let replyTo = message.replyTo, let waiting = requests.removeValue(forKey: replyTo) {
+            waiting.timer.cancel()
+            waiting.promise.succeed(message)
+            return
+        }
         guard let replyTo = message.replyTo, let waiting = pending.removeValue(forKey: replyTo) else { return }
         waiting.timer.cancel()
         if message.knownType == .pong {
@@ -207,6 +240,12 @@ private final class BenchPeerHandler: ChannelInboundHandler {
     }
 
     private func failPending(_ error: any Error) {
+        let requests = self.requests
+        self.requests = [:]
+        for (_, entry) in requests {
+            entry.timer.cancel()
+            entry.promise.fail(error)
+        }
         let waiting = pending
         pending = [:]
         for (_, entry) in waiting {

@@ -20,6 +20,8 @@ let benchmarks: [Benchmark] = [
     FloodBenchmark.benchmark,
     HalfOpenBenchmark.benchmark,
     FFDHEBenchmark.benchmark,
+    IngestBenchmark.benchmark,
+    FanOutBenchmark.benchmark,
 ]
 
 @MainActor
@@ -39,6 +41,9 @@ func usage() -> String {
         "flood:         --seconds N     how long the flooder floods (default 30)",
         "half-open:     --sockets N (128) --addresses N (1: 127.0.0.1 only); --seconds N  fresh peers for N s (default 30)",
         "ffdhe:         --rounds N      5 × N s_client connections per group",
+        "ingest:        --count N (10000) --batch N (1000) --parallel N (32 handshakes at a time) --per-address N (25 identities",
+        "               per loopback address, at most 30); --seconds N  for openssl speed ed25519 (3)",
+        "fan-out:       --count N (1000 connections) --timeout S (60)",
     ]
     return lines.joined(separator: "\n")
 }

@@ -65,6 +65,11 @@ package struct DeliveryRouter: Sendable {
             logger.notice("refused a delivery", metadata: ["peer": .string(peer.shortForm), "type": .string(delivery.type.rawValue),
                                                            "error": .string(UntrustedText.escaped(error.message))])
             return .error(WireErrorBody(code: .invalidBody, message: "\(error.code): \(error.message)"))
+        } catch let error as StoreError where error.code == .busy {
+            // Too many deliveries wait for the database (`GroupCommit`): nothing was stored, the
+            // peer's outbox tries again later.
+            logger.notice("delivery refused: the database is busy", metadata: ["peer": .string(peer.shortForm), "type": .string(delivery.type.rawValue)])
+            return .error(WireErrorBody(code: .busy, message: "the receiving node is busy; try again later"))
         } catch {
             logger.error("failed to store a delivery", metadata: ["peer": .string(peer.shortForm), "type": .string(delivery.type.rawValue),
                                                                   "error": .string(UntrustedText.escaped("\(error)"))])

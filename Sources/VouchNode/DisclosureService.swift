@@ -121,31 +121,35 @@ struct DisclosureService: Sendable {
 
     /// The connections `asker` may know of, in order of id after `after`, one page.
     private func connectionsPage(after: [UInt8], for asker: NodeID) throws -> ConnectionsAnswerBody {
-        let (all, askerIsConnection) = try database.readInvitations { ledger in
-            (try ledger.connectionVisibilities(), try ledger.isConnected(to: asker))
-        }
-        var records: [[UInt8]] = [], bytes = 0, more = false
-        for c in all where c.stored.connection.id.lexicographicallyPrecedes(after) == false && c.stored.connection.id != after {
-            guard Self.mayLearn(c, asker: asker, askerIsConnection: askerIsConnection, askerIsConnectionOfPeer: false) else { continue }
-            let record = c.stored.connection.record.encoded
-            if records.count == ConnectionsAnswerBody.maximumRecords || bytes + record.count > Self.pageBytes {
-                more = true
-                break
+        try database.readInvitations { ledger in
+            let askerIsConnection = try ledger.isConnected(to: asker)
+            var records: [[UInt8]] = [], bytes = 0, cursor = after
+            // Read in batches, so that a node whose connections are mostly hidden from this asker
+            // still answers a whole page without loading them all at once.
+            while true {
+                let batch = try ledger.disclosureEntries(after: cursor, limit: 512)
+                for entry in batch where Self.mayLearn(entry, asker: asker, askerIsConnection: askerIsConnection, askerIsConnectionOfPeer: false) {
+                    if records.count == ConnectionsAnswerBody.maximumRecords || bytes + entry.record.count > Self.pageBytes {
+                        return ConnectionsAnswerBody(records: records, more: true)
+                    }
+                    records.append(entry.record)
+                    bytes += entry.record.count
+                }
+                guard let last = batch.last, batch.count == 512 else { return ConnectionsAnswerBody(records: records, more: false) }
+                cursor = last.id
             }
-            records.append(record)
-            bytes += record.count
         }
-        return ConnectionsAnswerBody(records: records, more: more)
     }
 
     /// The record with `target` if this node holds one and `asker` may know of it.
     private func introducer(_ target: NodeID, for asker: NodeID) throws -> IntroducerAnswerBody {
-        let (all, askerIsConnection) = try database.readInvitations { ledger in
-            (try ledger.connectionVisibilities(), try ledger.isConnected(to: asker))
+        try database.readInvitations { ledger in
+            let askerIsConnection = try ledger.isConnected(to: asker)
+            let held = try ledger.disclosureEntries().first {
+                $0.peer == target && Self.mayLearn($0, asker: asker, askerIsConnection: askerIsConnection, askerIsConnectionOfPeer: false)
+            }
+            return IntroducerAnswerBody(record: held?.record)
         }
-        let held = all.first { $0.stored.peer == target && Self.mayLearn($0, asker: asker, askerIsConnection: askerIsConnection,
-                                                                         askerIsConnectionOfPeer: false) }
-        return IntroducerAnswerBody(record: held?.stored.connection.record.encoded)
     }
 
     /// One page of a private set intersection: the asker's elements blinded again, and page
@@ -166,15 +170,15 @@ struct DisclosureService: Sendable {
         let cacheKey = asker.rawRepresentation + query
         if let cached = state.blindedSets.withLock({ $0.first { $0.key == cacheKey }?.set }) { return cached }
         let (all, tokens, askerIsConnection) = try database.readInvitations { ledger in
-            (try ledger.connectionVisibilities(), try ledger.mutualTokens(), try ledger.isConnected(to: asker))
+            (try ledger.disclosureEntries(), try ledger.mutualTokens(), try ledger.isConnected(to: asker))
         }
         // The intersection itself shows the asker is connected to the other side (only its
         // connections hold its token), so `connections` needs nothing more and `mutual` needs the
         // asker to be a connection of this node too.
         let set = try all.compactMap { c -> [UInt8]? in
-            guard c.stored.peer != asker, let token = tokens[c.stored.peer],
+            guard c.peer != asker, let token = tokens[c.peer],
                   Self.mayLearn(c, asker: asker, askerIsConnection: askerIsConnection, askerIsConnectionOfPeer: true) else { return nil }
-            return try MutualSet.blind(MutualSet.element(peer: c.stored.peer, token: token), with: key)
+            return try MutualSet.blind(MutualSet.element(peer: c.peer, token: token), with: key)
         }.sorted { $0.lexicographicallyPrecedes($1) }
         state.blindedSets.withLock { sets in
             sets.append((cacheKey, set))
@@ -187,8 +191,8 @@ struct DisclosureService: Sendable {
     /// when the audience allows an observer connected to this node (`askerIsConnection`) and, as
     /// far as this node can tell, to the peer (`askerIsConnectionOfPeer`: true only inside an
     /// intersection, which shows it).
-    static func mayLearn(_ c: ConnectionVisibility, asker: NodeID, askerIsConnection: Bool, askerIsConnectionOfPeer: Bool) -> Bool {
-        if c.stored.peer == asker { return true }
+    static func mayLearn(_ c: DisclosureEntry, asker: NodeID, askerIsConnection: Bool, askerIsConnectionOfPeer: Bool) -> Bool {
+        if c.peer == asker { return true }
         return DisclosureRule.allows(c.audience, observerConnectedToA: askerIsConnection, toB: askerIsConnectionOfPeer)
     }
 

@@ -103,6 +103,10 @@ struct IntroductionService: Sendable {
                 effects.log(known.machine.requestReceivedAgain(body), logger: logger)
                 return effects
             }
+            if try ledger.wasWithdrawnEarly(inviter: peer, id: request.terms.id, now: now) {
+                logger.info("an introduction request arrived after its withdrawal; not shown", metadata: ["peer": .string(peer.shortForm)])
+                return effects
+            }
             guard try ledger.isConnected(to: peer) else {
                 // Acked like a shown one: only connections may ask for an introduction (§4).
                 logger.info("introduction request dropped: the requester is not a connection", metadata: ["peer": .string(peer.shortForm)])
@@ -167,33 +171,24 @@ struct IntroductionService: Sendable {
 
     /// `introduction-withdrawal`, `introduction-question`, `introduction-reply` and
     /// `introduction-outcome` that reach this node as the introducer: run on the request's machine.
-    func onRequest(_ reference: IntroductionReference, message: WireMessage, from peer: NodeID,
+    /// A `withdrawal` of a request not received yet is remembered, as for invitations.
+    func onRequest(_ reference: IntroductionReference, message: WireMessage, from peer: NodeID, withdrawal: Bool = false,
                    _ event: @escaping @Sendable (inout IntroducerMachine, UInt64) -> [IntroducerMachine.Action]) async throws {
         let now = Clock.nowMilliseconds(), outbox = self.outbox
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
             var effects = InvitationEffects()
-            guard var stored = try ledger.introductionRequest(reference) else { return effects }
+            guard var stored = try ledger.introductionRequest(reference) else {
+                if withdrawal {
+                    try ledger.rememberEarlyWithdrawal(inviter: reference.requester, id: reference.request, expires: message.expiresAt, now: now)
+                }
+                return effects
+            }
             let actions = event(&stored.machine, now)
             try effects.apply(actions, introduction: stored, ledger: ledger, outbox: outbox, now: now)
             try ledger.save(stored)
             return effects
         }
         effects?.publish(outbox: outbox, publish: publish)
-    }
-
-    /// Records the expiry of every pending or forwarded request that is due.
-    func expireDue() async throws {
-        let now = Clock.nowMilliseconds(), outbox = self.outbox
-        let effects = try await database.invitationTransaction { ledger -> InvitationEffects in
-            var effects = InvitationEffects()
-            for var stored in try ledger.dueIntroductionRequests(now: now) {
-                let actions = stored.machine.tick(now: now)
-                try ledger.save(stored)
-                try effects.apply(actions, introduction: stored, ledger: ledger, outbox: outbox, now: now)
-            }
-            return effects
-        }
-        effects.publish(outbox: outbox, publish: publish)
     }
 
     // MARK: The target
@@ -216,6 +211,10 @@ struct IntroductionService: Sendable {
             var effects = InvitationEffects()
             if let known = try ledger.received(inviter: inviter, id: invitation.terms.id) {
                 effects.log(known.machine.invitationReceivedAgain(body.invitation), logger: logger)
+                return effects
+            }
+            if try ledger.wasWithdrawnEarly(inviter: inviter, id: invitation.terms.id, now: now) {
+                logger.info("an introduction arrived after its withdrawal; not shown", metadata: ["peer": .string(peer.shortForm)])
                 return effects
             }
             guard try ledger.isConnected(to: peer) else {
@@ -267,9 +266,12 @@ struct IntroductionService: Sendable {
     func receiveWithdrawal(_ body: IntroductionReferenceBody, in message: WireMessage, from peer: NodeID) async throws {
         let reference = body.reference
         if reference.requester == peer {
-            try await onRequest(reference, message: message, from: peer) { machine, now in machine.withdrawalReceived(from: peer, now: now) }
+            try await onRequest(reference, message: message, from: peer, withdrawal: true) { machine, now in
+                machine.withdrawalReceived(from: peer, now: now)
+            }
         } else {
-            try await invitations.onReceived(reference.request, inviter: reference.requester, message: message, from: peer) { machine, now in
+            try await invitations.onReceived(reference.request, inviter: reference.requester, message: message, from: peer,
+                                             withdrawal: true) { machine, now in
                 machine.withdrawalReceived(from: peer, now: now)
             }
         }

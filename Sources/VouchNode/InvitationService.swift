@@ -167,7 +167,8 @@ struct InvitationService: Sendable {
     // MARK: Time
 
     /// Records the expiry of every pending (or declined) invitation that is due, with its
-    /// `invitation.expired` event (§7: a due invitation expires at the next tick or message).
+    /// `invitation.expired` event (§7: a due invitation expires at the next tick or message), and
+    /// of every introduction request this node was asked to make (`introduction.expired`).
     func expireDue() async throws {
         let now = Clock.nowMilliseconds(), outbox = self.outbox
         let effects = try await database.invitationTransaction { ledger -> InvitationEffects in
@@ -181,6 +182,11 @@ struct InvitationService: Sendable {
                 let actions = stored.machine.tick(now: now)
                 try ledger.save(stored)
                 try effects.apply(actions, received: stored, ledger: ledger, outbox: outbox, now: now)
+            }
+            for var stored in try ledger.dueIntroductionRequests(now: now) {
+                let actions = stored.machine.tick(now: now)
+                try ledger.save(stored)
+                try effects.apply(actions, introduction: stored, ledger: ledger, outbox: outbox, now: now)
             }
             return effects
         }
@@ -205,6 +211,10 @@ struct InvitationService: Sendable {
             var effects = InvitationEffects()
             if let known = try ledger.received(inviter: peer, id: invitation.terms.id) {
                 effects.log(known.machine.invitationReceivedAgain(body), logger: logger)
+                return effects
+            }
+            if try ledger.wasWithdrawnEarly(inviter: peer, id: invitation.terms.id, now: now) {
+                logger.info("an invitation arrived after its withdrawal; not shown", metadata: ["peer": .string(peer.shortForm)])
                 return effects
             }
             var crossing = false
@@ -266,7 +276,7 @@ struct InvitationService: Sendable {
 
     /// `invitation-withdrawal`: names an invitation `peer` sent us.
     func receiveWithdrawal(_ body: InvitationWithdrawalBody, in message: WireMessage, from peer: NodeID) async throws {
-        try await onReceived(body.invitation, message: message, from: peer) { machine, now in
+        try await onReceived(body.invitation, message: message, from: peer, withdrawal: true) { machine, now in
             machine.withdrawalReceived(from: peer, now: now)
         }
     }
@@ -287,13 +297,18 @@ struct InvitationService: Sendable {
         effects?.publish(outbox: outbox, publish: publish)
     }
 
-    /// `inviter`: the invitation's inviter when the message is relayed by an introducer (default: the sender).
-    func onReceived(_ id: InvitationID, inviter: NodeID? = nil, message: WireMessage, from peer: NodeID,
+    /// `inviter`: the invitation's inviter when the message is relayed by an introducer (default: the
+    /// sender). A `withdrawal` of an invitation not received yet is remembered until the message
+    /// could no longer arrive: deliveries are not ordered, and the invitation may come after it.
+    func onReceived(_ id: InvitationID, inviter: NodeID? = nil, message: WireMessage, from peer: NodeID, withdrawal: Bool = false,
                     _ event: @escaping @Sendable (inout InvitationRecipientMachine, UInt64) -> [InvitationRecipientMachine.Action]) async throws {
         let now = Clock.nowMilliseconds(), outbox = self.outbox
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
             var effects = InvitationEffects()
-            guard var stored = try ledger.received(inviter: inviter ?? peer, id: id) else { return effects }
+            guard var stored = try ledger.received(inviter: inviter ?? peer, id: id) else {
+                if withdrawal { try ledger.rememberEarlyWithdrawal(inviter: inviter ?? peer, id: id, expires: message.expiresAt, now: now) }
+                return effects
+            }
             let actions = event(&stored.machine, now)
             try effects.apply(actions, received: stored, ledger: ledger, outbox: outbox, now: now)
             try ledger.save(stored)

@@ -66,7 +66,7 @@ extension InvitationLedger {
     }
 
     public func isConnected(to peer: NodeID) throws -> Bool {
-        try Row.fetchOne(db, sql: "SELECT 1 FROM connection WHERE peer = ?", arguments: [Data(peer.rawRepresentation)]) != nil
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM connection WHERE peer = ?"), arguments: [Data(peer.rawRepresentation)]) != nil
     }
 
     func connectionRow(_ row: Row) throws -> StoredConnection {

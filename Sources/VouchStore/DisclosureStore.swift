@@ -24,8 +24,42 @@ extension NodeDatabase {
     }
 }
 
+/// One connection as the disclosure queries read it: the record's bytes as stored (verified when
+/// they were stored; whoever receives them verifies them again), the other side, and both choices.
+public struct DisclosureEntry: Sendable {
+    public let id: [UInt8]
+    public let peer: NodeID
+    public let record: [UInt8]
+    public let chosen: Visibility
+    public let peerLevel: Visibility?
+
+    public var audience: Visibility { DisclosureRule.audience(chosen, peerLevel) }
+}
+
 extension InvitationLedger {
     // MARK: Visibility
+
+    /// The connections with ids after `after`, in id order, at most `limit`, without verifying
+    /// anything again: the read that answers other nodes' questions, which must stay cheap with
+    /// tens of thousands of connections.
+    public func disclosureEntries(after: [UInt8] = [], limit: Int = .max) throws -> [DisclosureEntry] {
+        try Row.fetchAll(db, sql: """
+            SELECT c.id, c.peer, c.record, c.own_visibility, s.level AS peer_level FROM connection c
+            LEFT JOIN visibility_statement s ON s.connection = c.id AND s.signer = c.peer
+            WHERE c.id > ? ORDER BY c.id LIMIT ?
+            """, arguments: [Data(after), limit]).map { row in
+            let id: Data = try row.required("id"), peer: Data = try row.required("peer"), record: Data = try row.required("record")
+            guard let chosen = Visibility(rawValue: try row.required("own_visibility")) else {
+                throw NodeDatabase.damaged("connection \(Hex.encode(Array(id))) has an unknown visibility")
+            }
+            let peerLevel = try row.required("peer_level", as: String?.self).map { name -> Visibility in
+                guard let level = Visibility(rawValue: name) else { throw NodeDatabase.damaged("a statement has an unknown level") }
+                return level
+            }
+            return DisclosureEntry(id: Array(id), peer: NodeID(publicKey: try Ed25519PublicKey(rawRepresentation: Array(peer))),
+                                   record: Array(record), chosen: chosen, peerLevel: peerLevel)
+        }
+    }
 
     /// Every connection with its visibility, in order of connection id.
     public func connectionVisibilities() throws -> [ConnectionVisibility] {

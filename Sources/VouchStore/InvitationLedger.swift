@@ -26,6 +26,29 @@ public struct InvitationLedger {
         try NodeDatabase.rememberPeer(db, id: address.id, endpoint: address.endpoint, replace: true, now: now)
     }
 
+    // MARK: Withdrawals that overtook what they withdraw
+
+    /// At most this many early withdrawals are kept per inviter: a peer cannot fill the store
+    /// with withdrawals of invitations it never sends.
+    public static let earlyWithdrawalsPerInviter = 64
+
+    /// Remembers that (`inviter`, `id`) was withdrawn before it arrived, until `expires` (Unix ms).
+    public func rememberEarlyWithdrawal(inviter: NodeID, id: InvitationID, expires: UInt64, now: UInt64) throws {
+        let key = Data(inviter.rawRepresentation)
+        try db.execute(sql: "DELETE FROM early_withdrawal WHERE expires <= ?", arguments: [try SQLInteger.storing(now, "now")])
+        let held = try Int.fetchOne(db, sql: "SELECT count(*) FROM early_withdrawal WHERE inviter = ?", arguments: [key]) ?? 0
+        guard held < Self.earlyWithdrawalsPerInviter else { return }
+        try db.execute(sql: "INSERT OR IGNORE INTO early_withdrawal (inviter, invitation_id, expires) VALUES (?, ?, ?)",
+                       arguments: [key, Data(id.bytes), try SQLInteger.storing(expires, "expires")])
+    }
+
+    /// Whether (`inviter`, `id`) was withdrawn before it arrived (and so is never to be shown,
+    /// however often it arrives, until the memory expires).
+    public func wasWithdrawnEarly(inviter: NodeID, id: InvitationID, now: UInt64) throws -> Bool {
+        try Row.fetchOne(db, sql: "SELECT 1 FROM early_withdrawal WHERE inviter = ? AND invitation_id = ? AND expires > ?",
+                         arguments: [Data(inviter.rawRepresentation), Data(id.bytes), try SQLInteger.storing(now, "now")]) != nil
+    }
+
     public func knowsPeer(_ node: NodeID) throws -> Bool {
         try Row.fetchOne(db, sql: "SELECT 1 FROM peer WHERE node_id = ?", arguments: [Data(node.rawRepresentation)]) != nil
     }

@@ -35,7 +35,7 @@ extension InvitationLedger {
     }
 
     public func received(inviter: NodeID, id: InvitationID) throws -> StoredReceivedInvitation? {
-        try Row.fetchOne(db, sql: "SELECT * FROM received_invitation WHERE inviter = ? AND invitation_id = ?",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM received_invitation WHERE inviter = ? AND invitation_id = ?"),
                          arguments: [Data(inviter.rawRepresentation), Data(id.bytes)]).map(receivedRow)
     }
 
@@ -52,7 +52,7 @@ extension InvitationLedger {
 
     /// Received invitations still pending or declined at or after their expiry: what the expiry tick records.
     public func dueReceived(now: UInt64, limit: Int = 256) throws -> [StoredReceivedInvitation] {
-        try Row.fetchAll(db, sql: "SELECT * FROM received_invitation WHERE state IN ('pending', 'declined') AND expires <= ? ORDER BY expires LIMIT ?",
+        try Row.fetchAll(db, sql: "SELECT * FROM received_invitation INDEXED BY received_invitation_open_expiry WHERE state IN ('pending', 'declined') AND expires <= ? ORDER BY expires LIMIT ?",
                          arguments: [try SQLInteger.storing(now, "now"), limit]).map(receivedRow)
     }
 
@@ -136,7 +136,7 @@ extension InvitationLedger {
 
     /// Our invitation to `invitee` that is pending and not due at `now`, if any.
     public func pendingSent(to invitee: NodeID, now: UInt64) throws -> StoredSentInvitation? {
-        try Row.fetchOne(db, sql: "SELECT * FROM sent_invitation WHERE invitee = ? AND state = 'pending' AND expires > ? ORDER BY handle DESC",
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM sent_invitation WHERE invitee = ? AND state = 'pending' AND expires > ? ORDER BY handle DESC"),
                          arguments: [Data(invitee.rawRepresentation), try SQLInteger.storing(now, "now")]).map(sentRow)
     }
 

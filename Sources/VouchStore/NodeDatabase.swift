@@ -7,6 +7,10 @@ public import VouchProtocol
 /// its commit returns, so anything the node acknowledges to a peer survives a crash or power cut.
 public final class NodeDatabase: Sendable {
     let pool: DatabasePool
+    /// The writes of peers' deliveries (and of the removal of what peers acked), committed in
+    /// groups (see `GroupCommit`): a delivery is acknowledged after its commit, and one fsync
+    /// serves every delivery waiting for it.
+    let deliveryWrites: GroupCommit
 
     /// How a command uses the database.
     public enum Access: Sendable {
@@ -20,12 +24,13 @@ public final class NodeDatabase: Sendable {
 
     public init(home: NodeHome, access: Access = .readWrite) throws {
         let path = home.databaseFile.path
+        var pool: DatabasePool
         do {
             switch access {
             case .readWrite:
                 pool = try Self.openReadWrite(path)
             case .readOnly:
-                var pool = try DatabasePool(path: path, configuration: Self.configuration(readOnly: true))
+                pool = try DatabasePool(path: path, configuration: Self.configuration(readOnly: true))
                 // A schema older than this version's: migrate it once (the only write a reading
                 // command makes), then read.
                 if try !pool.read({ try Migrations.migrator.hasCompletedMigrations($0) }) {
@@ -33,11 +38,12 @@ public final class NodeDatabase: Sendable {
                     try Self.openReadWrite(path).close()
                     pool = try DatabasePool(path: path, configuration: Self.configuration(readOnly: true))
                 }
-                self.pool = pool
             }
         } catch let error as DatabaseError {
             throw StoreError(.database, "cannot open \(path): \(error.message ?? error.description)")
         }
+        self.pool = pool
+        deliveryWrites = GroupCommit(writer: pool)
     }
 
     private static func configuration(readOnly: Bool) -> Configuration {
@@ -192,6 +198,16 @@ public final class NodeDatabase: Sendable {
     /// (a session's delivery) waits without blocking one of its few threads on disk I/O.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do { return try await pool.write(body) } catch let error as DatabaseError {
+            throw StoreError(.database, "database write failed: \(error.message ?? error.description)")
+        } catch let error as RowDecodingError {
+            throw Self.damaged(Self.describe(error))
+        }
+    }
+
+    /// A write of a peer's delivery: the same as `write`, but in a transaction shared with the
+    /// other deliveries waiting (`deliveryWrites`); returns after that transaction committed.
+    func groupedWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await deliveryWrites.perform(body) } catch let error as DatabaseError {
             throw StoreError(.database, "database write failed: \(error.message ?? error.description)")
         } catch let error as RowDecodingError {
             throw Self.damaged(Self.describe(error))

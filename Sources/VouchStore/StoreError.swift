@@ -35,4 +35,6 @@ extension ErrorCode where Domain == StoreError {
     public static var database: Self { Self("database") }
     /// A write would move a version counter backwards.
     public static var staleVersion: Self { Self("stale-version") }
+    /// Too many writes are waiting for the database (`GroupCommit`); try again later.
+    public static var busy: Self { Self("busy") }
 }

@@ -191,4 +191,34 @@ struct IntroductionFlowTests {
             #expect(try F.received(node).count == 1)
         }
     }
+
+    @Test("a withdrawal that overtakes what it withdraws (deliveries are not ordered) keeps it out of the inbox: a direct invitation, and a request at the introducer")
+    func withdrawalBeforeWhatItWithdraws() async throws {
+        try await withNode { node in
+            let carol = try await RawClient.handshaken(with: node)
+            defer { Task { await carol.shutdown() } }
+            try await Self.connect(node, with: carol.key)
+
+            let direct = try F.body(from: carol.key, to: node.id)
+            let directID = try SignedInvitation(verifying: direct.document).terms.id
+            #expect(try await F.answer(carol, Wire.message("invitation-withdrawal", to: node.id,
+                                                            body: InvitationWithdrawalBody(invitation: directID).value)) == nil)
+            #expect(try await F.answer(carol, F.message(direct, to: node)) == nil)
+            #expect(try F.received(node).isEmpty, "the invitation came after its withdrawal")
+
+            let alice = NodeID(publicKey: try Ed25519PrivateKey().publicKey)
+            let request = IntroductionRequestBody(invitation: try Self.introducedInvitation(from: carol.key, to: alice, introducer: node.id),
+                                                  note: Self.toIntroducer)
+            let reference = IntroductionReference(requester: NodeID(publicKey: carol.key.publicKey),
+                                                  request: try SignedInvitation(verifying: request.invitation.document).terms.id)
+            #expect(try await F.answer(carol, Wire.message("introduction-withdrawal", to: node.id,
+                                                            body: IntroductionReferenceBody(reference).value)) == nil)
+            #expect(try await F.answer(carol, Self.requestMessage(request, to: node)) == nil)
+            #expect(try Self.requests(node).isEmpty, "the request came after its withdrawal")
+
+            // Remembered until it could no longer arrive: a copy of the request stays out too.
+            #expect(try await F.answer(carol, Self.requestMessage(request, to: node)) == nil)
+            #expect(try Self.requests(node).isEmpty)
+        }
+    }
 }

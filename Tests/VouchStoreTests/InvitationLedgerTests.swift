@@ -85,6 +85,52 @@ struct InvitationLedgerTests {
         #expect(try await reopened.invitationTransaction { try $0.dropConnection(id: connectionID) } == false)
     }
 
+    @Test("the policy's pending count follows inserts, answers and expiry as count(*) over the pending rows would")
+    func pendingCountFollowsTheInbox() async throws {
+        let dir = try TemporaryDirectory()
+        let database = try NodeDatabase(home: NodeHome(url: dir.url))
+        let alice = try Ed25519PrivateKey()
+        let aliceID = NodeID(publicKey: alice.publicKey)
+        let inviters = try (0..<5).map { _ in try Ed25519PrivateKey() }
+        let stranger = NodeID(publicKey: try Ed25519PrivateKey().publicKey)
+        func pending(at now: UInt64) throws -> Int {
+            try database.readInvitations { try $0.situation(for: stranger, now: now).pendingCount }
+        }
+        #expect(try pending(at: Self.now) == 0)
+        var handles: [Int64] = []
+        var expires: UInt64 = 0
+        for inviter in inviters {
+            let body = try Self.body(from: inviter, to: aliceID)
+            let invitation = try Invitation(verifying: body)
+            expires = invitation.terms.expires
+            handles.append(try await database.invitationTransaction { try $0.insertReceived(invitation, body: body, crossing: false, now: Self.now) })
+        }
+        #expect(try pending(at: Self.now) == 5)
+        let ids = handles, due = expires
+        // Declined and accepted ones are no longer pending; saving a pending one again changes nothing.
+        try await database.invitationTransaction { ledger in
+            var declined = try #require(try ledger.received(handle: ids[0]))
+            _ = try declined.machine.decline(now: Self.now + 1)
+            try ledger.save(declined)
+            var accepted = try #require(try ledger.received(handle: ids[1]))
+            _ = try accepted.machine.accept(now: Self.now + 1, key: alice)
+            try ledger.save(accepted)
+            try ledger.save(try #require(try ledger.received(handle: ids[2])))
+        }
+        #expect(try pending(at: Self.now + 2) == 3)
+        // Due but not yet recorded as expired: not pending any more.
+        #expect(try pending(at: expires) == 0)
+        // The expiry tick records them; the count stays right.
+        try await database.invitationTransaction { ledger in
+            for var stored in try ledger.dueReceived(now: due) {
+                _ = stored.machine.tick(now: due)
+                try ledger.save(stored)
+            }
+        }
+        #expect(try pending(at: Self.now + 2) == 0)
+        #expect(try pending(at: expires) == 0)
+    }
+
     @Test("blocks are kept once and private; the policy is the default until set, then what was set")
     func blocksAndPolicy() async throws {
         let dir = try TemporaryDirectory()

@@ -66,7 +66,13 @@ public struct Connection: Sendable, Equatable {
         guard accepted + InvitationLimits.maximumClockSkew >= invitation.terms.created else {
             throw ProtocolError(.invalidValue, "accepted at \(accepted), before the invitation was made (\(invitation.terms.created))")
         }
-        self.introduction = try introductionBytes.map { try SignedIntroduction(verifying: $0, for: invitation) }
+        let introduction = try introductionBytes.map { try SignedIntroduction(verifying: $0, for: invitation) }
+        // The target can only accept what was forwarded to it: a note dated after the acceptance
+        // (beyond the clocks' difference) was not the one it accepted.
+        if let introduction, introduction.created > accepted + InvitationLimits.maximumClockSkew {
+            throw ProtocolError(.invalidValue, "the introducer's note is dated \(introduction.created), after the acceptance (\(accepted))")
+        }
+        self.introduction = introduction
         self.record = record
         self.invitation = invitation
         self.since = accepted

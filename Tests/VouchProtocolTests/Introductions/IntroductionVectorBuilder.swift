@@ -140,6 +140,7 @@ extension VectorBuilder {
         let acceptedTimes: [(String, UInt64)] = [
             ("accepted a minute after the introducer forwarded", I.forwardedAt + 60_000),
             ("accepted 1 ms before the request expires", I.expires - 1),
+            ("dated 5 minutes before the introducer's note: the clocks' tolerance", I.forwardedAt - 300_000),
         ]
         var validAcceptances: [JSONVectorValue] = []
         for (what, accepted) in acceptedTimes {
@@ -192,6 +193,8 @@ extension VectorBuilder {
             ("an extra field", acceptance(["accepted": accepted, "invitation": requestBytes, "introduction": noteBytes, "card": .bytes([1])]),
              "unknown-field"),
             ("format 3", acceptance(["accepted": accepted, "invitation": requestBytes, "introduction": noteBytes], format: 3), "unsupported-version"),
+            ("accepted more than 5 minutes before the introducer's note is dated",
+             acceptance(["accepted": .unsigned(I.forwardedAt - 300_001), "invitation": requestBytes, "introduction": noteBytes]), "invalid-value"),
         ]
         let invalidAcceptances: [JSONVectorValue] = invalidAcceptanceCases.map { what, bytes, code in
             ["description": .string(what), "envelope_hex": hexValue(bytes), "error": checked(code, what) { _ = try Connection(verifying: bytes) }]
