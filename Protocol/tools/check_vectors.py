@@ -1158,6 +1158,187 @@ def target_step(state, thread, event, due):
 
 # ---------------------------------------------------------------- the checks
 
+# ---------------------------------------------------------------- relays (relay.md)
+
+RELAY_SCHEME = "relay://"
+RELAY_ENDPOINT_LIMIT = 409
+RELAY_URI_LIMIT = 1024
+RELAY_MAGIC = 0x9E79BC40
+RELAY_PAYLOAD_LIMIT = 1024
+RELAY_OPAQUE_LIMIT = 32
+RELAY_MESSAGES = ["ping", "pong", "join-relay-request", "join-session-request", "response",
+                  "connect-request", "session-invitation", "relay-full"]
+
+
+def syncthing_check(chars):
+    """Syncthing's check character: from the first character, factors 1, 2, 1, ... (relay.md section 1)."""
+    factor, total = 1, 0
+    for ch in chars:
+        addend = factor * ALPHABET.index(ch)
+        factor = 1 if factor == 2 else 2
+        total += addend // 32 + addend % 32
+    return ALPHABET[(32 - total % 32) % 32]
+
+
+def device_id_text(raw):
+    data = base64.b32encode(raw).decode("ascii").rstrip("=")
+    chars = "".join(data[i * 13:(i + 1) * 13] + syncthing_check(data[i * 13:(i + 1) * 13]) for i in range(4))
+    return "-".join(chars[i:i + 7] for i in range(0, 56, 7))
+
+
+def parse_device_id(text, exact):
+    if exact:
+        raw = parse_device_id(text, False)
+        if device_id_text(raw) != text:
+            raise Refused("invalid-value", "not the written form")
+        return raw
+    chars = ""
+    for ch in text:
+        if ch in "- ":
+            continue
+        if not ch.isascii():
+            raise Refused("invalid-value", "character")
+        ch = {"0": "O", "1": "I", "8": "B"}.get(ch.upper(), ch.upper())
+        if ch not in ALPHABET:
+            raise Refused("invalid-value", "character")
+        chars += ch
+    if len(chars) == 56:
+        parts = [chars[i * 14:i * 14 + 13] for i in range(4)]
+        if any(syncthing_check(parts[i]) != chars[i * 14 + 13] for i in range(4)):
+            raise Refused("invalid-value", "check character")
+        chars = "".join(parts)
+    elif len(chars) != 52:
+        raise Refused("invalid-value", "length")
+    raw = base64.b32decode(chars + "====")
+    if base64.b32encode(raw).decode("ascii").rstrip("=") != chars:
+        raise Refused("invalid-value", "pad bits")
+    return raw
+
+
+def parse_relay_endpoint(text):
+    """Returns (host, port, relay_id, device_id) for the exact form of relay.md section 2.1."""
+    if len(text.encode("utf-8")) > RELAY_ENDPOINT_LIMIT:
+        raise Refused("field-too-long")
+    rest = text[len(RELAY_SCHEME):]
+    endpoint, sep, query = rest.partition("/?id=")
+    if not sep:
+        raise Refused("invalid-value", "no /?id=")
+    relay_id, sep, device = query.partition("&device=")
+    if not sep:
+        raise Refused("invalid-value", "no &device=")
+    host, port = parse_endpoint(endpoint)
+    return host, port, parse_device_id(relay_id, True), parse_device_id(device, True)
+
+
+def parse_relay_uri(text):
+    """Returns (host, port, relay_id) for a URI as strelaysrv prints it (relay.md section 2.2)."""
+    if len(text.encode("utf-8")) > RELAY_URI_LIMIT:
+        raise Refused("field-too-long")
+    if text[:len(RELAY_SCHEME)].lower() != RELAY_SCHEME:
+        raise Refused("invalid-value", "scheme")
+    endpoint, slash, query = text[len(RELAY_SCHEME):].partition("/")
+    host, port = parse_endpoint(endpoint)
+    if not query.startswith("?"):
+        raise Refused("invalid-value", "no query")
+    ids = [pair.partition("=")[2] for pair in query[1:].split("&") if pair and pair.partition("=")[0] == "id"]
+    if len(ids) != 1:
+        raise Refused("invalid-value", "id")
+    return host, port, parse_device_id(ids[0], False)
+
+
+def relay_certificate(public_key, sign):
+    """The node's relay certificate (relay.md section 3), signed by `sign`."""
+    def tlv(tag, content):
+        n = len(content)
+        length = bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82, n >> 8, n & 0xFF])
+        return bytes([tag]) + length + content
+    ed25519 = tlv(0x30, bytes.fromhex("06032b6570"))
+    name = tlv(0x30, tlv(0x31, tlv(0x30, bytes.fromhex("0603550403") + tlv(0x0C, b"vouch-relay"))))
+    validity = tlv(0x30, tlv(0x17, b"700101000000Z") + tlv(0x18, b"99991231235959Z"))
+    spki = tlv(0x30, ed25519 + tlv(0x03, b"\x00" + public_key))
+    tbs = tlv(0x30, bytes.fromhex("a003020102") + bytes.fromhex("020101") + ed25519 + name + validity + name + spki)
+    return tlv(0x30, tbs + ed25519 + tlv(0x03, b"\x00" + sign(tbs)))
+
+
+def xdr_opaque(data):
+    return len(data).to_bytes(4, "big") + data + b"\x00" * ((4 - len(data) % 4) % 4)
+
+
+def encode_relay_message(name, fields):
+    if name in ("join-session-request",):
+        payload = xdr_opaque(bytes.fromhex(fields["key"]))
+    elif name == "connect-request":
+        payload = xdr_opaque(bytes.fromhex(fields["id"]))
+    elif name == "response":
+        payload = (fields["code"] & 0xFFFFFFFF).to_bytes(4, "big") + xdr_opaque(fields["message"].encode("utf-8"))
+    elif name == "session-invitation":
+        payload = b"".join(xdr_opaque(bytes.fromhex(fields[k])) for k in ("from", "key", "address"))
+        payload += fields["port"].to_bytes(4, "big") + (1 if fields["server_socket"] else 0).to_bytes(4, "big")
+    else:
+        payload = b""
+    return RELAY_MAGIC.to_bytes(4, "big") + RELAY_MESSAGES.index(name).to_bytes(4, "big") + len(payload).to_bytes(4, "big") + payload
+
+
+def decode_relay_message(data):
+    """Returns (name, fields); refuses as relay.md section 6 says."""
+    if len(data) < 12:
+        raise Refused("truncated", "header")
+    magic, kind, length = (int.from_bytes(data[i:i + 4], "big") for i in (0, 4, 8))
+    if magic != RELAY_MAGIC or kind >= len(RELAY_MESSAGES):
+        raise Refused("malformed", "magic or type")
+    if length > RELAY_PAYLOAD_LIMIT:
+        raise Refused("too-large")
+    payload = data[12:]
+    if len(payload) < length:
+        raise Refused("truncated", "payload")
+    if len(payload) > length:
+        raise Refused("trailing-bytes")
+    pos = [0]
+
+    def uint32():
+        if len(payload) - pos[0] < 4:
+            raise Refused("truncated")
+        pos[0] += 4
+        return int.from_bytes(payload[pos[0] - 4:pos[0]], "big")
+
+    def opaque(limit=RELAY_OPAQUE_LIMIT):
+        n = uint32()
+        if n > limit:
+            raise Refused("malformed", "opaque too long")
+        pad = (4 - n % 4) % 4
+        if len(payload) - pos[0] < n + pad:
+            raise Refused("truncated")
+        value, padding = payload[pos[0]:pos[0] + n], payload[pos[0] + n:pos[0] + n + pad]
+        if any(padding):
+            raise Refused("malformed", "padding")
+        pos[0] += n + pad
+        return value
+
+    name = RELAY_MESSAGES[kind]
+    fields = {}
+    if name == "join-session-request":
+        fields["key"] = opaque().hex()
+    elif name == "connect-request":
+        fields["id"] = opaque().hex()
+    elif name == "response":
+        code = uint32()
+        fields["code"] = code - (1 << 32) if code >= 1 << 31 else code
+        try:
+            fields["message"] = opaque(RELAY_PAYLOAD_LIMIT - 12).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused("malformed", "not UTF-8")
+    elif name == "session-invitation":
+        for k in ("from", "key", "address"):
+            fields[k] = opaque().hex()
+        port, flag = uint32(), uint32()
+        if port > 0xFFFF or flag > 1:
+            raise Refused("malformed", "port or bool")
+        fields["port"], fields["server_socket"] = port, flag == 1
+    if pos[0] != len(payload):
+        raise Refused("trailing-bytes")
+    return name, fields
+
+
 class Checker:
     def __init__(self):
         self.passed = 0
@@ -1648,13 +1829,60 @@ def check_introduction_flow(c, g, flow, keys):
         c.check(g, "flow", False, str(refusal))
 
 
+def check_relay(c, vectors):
+    g = "relay"
+    for v in vectors["device_ids"]:
+        raw = bytes.fromhex(v["bytes"])
+        c.check(g, "device ID " + v["text"], device_id_text(raw) == v["text"] and parse_device_id(v["text"], True) == raw)
+    for v in vectors["device_ids_lenient"]:
+        c.check(g, "device ID read leniently: " + v["description"], c.outcome(lambda: parse_device_id(v["input"], False)) == "ok"
+                and parse_device_id(v["input"], False).hex() == v["bytes"])
+    for v in vectors["device_ids_lenient_invalid"]:
+        c.expect_code(g, "refuse device ID " + v["description"], v["error"], lambda: parse_device_id(v["input"], False))
+    for v in vectors["relay_certificates"]:
+        key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(v["seed"]))
+        public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        der = relay_certificate(public, key.sign)
+        c.check(g, "relay certificate " + v["device_id"], public.hex() == v["public_key"] and der.hex() == v["der"]
+                and device_id_text(hashlib.sha256(der).digest()) == v["device_id"])
+    for v in vectors["endpoints"]["valid"]:
+        try:
+            host, port, relay_id, device = parse_relay_endpoint(v["text"])
+            c.check(g, "relay endpoint " + v["text"], (host, port, relay_id.hex(), device.hex())
+                    == (v["host"], v["port"], v["relay_id"], v["device_id"]) and
+                    RELAY_SCHEME + print_endpoint(host, port) + "/?id=" + device_id_text(relay_id) + "&device=" + device_id_text(device) == v["text"])
+        except Refused as refusal:
+            c.check(g, "relay endpoint " + v["text"], False, str(refusal))
+    for v in vectors["endpoints"]["invalid"]:
+        parse = parse_relay_endpoint if v["text"].startswith(RELAY_SCHEME) else parse_endpoint
+        c.expect_code(g, "refuse relay endpoint " + v["description"], v["error"], lambda: parse(v["text"]))
+    for v in vectors["uris"]["valid"]:
+        try:
+            host, port, relay_id = parse_relay_uri(v["input"])
+            c.check(g, "relay URI " + v["description"], (host, port, relay_id.hex()) == (v["host"], v["port"], v["relay_id"])
+                    and RELAY_SCHEME + print_endpoint(host, port) + "/?id=" + device_id_text(relay_id) == v["canonical"])
+        except Refused as refusal:
+            c.check(g, "relay URI " + v["description"], False, str(refusal))
+    for v in vectors["uris"]["invalid"]:
+        c.expect_code(g, "refuse relay URI " + v["description"], v["error"], lambda: parse_relay_uri(v["input"]))
+    for v in vectors["messages"]["valid"]:
+        data = bytes.fromhex(v["bytes"])
+        c.check(g, "relay message " + v["message"], encode_relay_message(v["message"], v["fields"]) == data
+                and decode_relay_message(data) == (v["message"], v["fields"]))
+    for v in vectors["messages"]["invalid"]:
+        c.expect_code(g, "refuse relay message " + v["description"], v["error"], lambda: decode_relay_message(bytes.fromhex(v["bytes"])))
+    limits = vectors["limits"]
+    c.check(g, "limits", (limits["endpoint"], limits["uri"], limits["payload"], limits["opaque"])
+            == (RELAY_ENDPOINT_LIMIT, RELAY_URI_LIMIT, RELAY_PAYLOAD_LIMIT, RELAY_OPAQUE_LIMIT))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     directory = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, os.pardir, "vectors")
     checks = [("cbor.json", check_cbor), ("node-id.json", check_node_ids),
               ("envelope.json", check_envelopes), ("profile.json", check_profiles),
               ("transport.json", check_transport), ("invitations.json", check_invitations),
-              ("introductions.json", check_introductions)]
+              ("introductions.json", check_introductions), ("relay.json", check_relay)]
     c = Checker()
     for name, check in checks:
         path = os.path.join(directory, name)

@@ -22,6 +22,7 @@ let benchmarks: [Benchmark] = [
     FFDHEBenchmark.benchmark,
     IngestBenchmark.benchmark,
     FanOutBenchmark.benchmark,
+    RelayBenchmark.benchmark,
 ]
 
 @MainActor
@@ -44,6 +45,7 @@ func usage() -> String {
         "ingest:        --count N (10000) --batch N (1000) --parallel N (32 handshakes at a time) --per-address N (25 identities",
         "               per loopback address, at most 30); --seconds N  for openssl speed ed25519 (3)",
         "fan-out:       --count N (1000 connections) --timeout S (60)",
+        "relay:         --seconds N (per measurement), --rounds N: direct and relayed alternate",
     ]
     return lines.joined(separator: "\n")
 }

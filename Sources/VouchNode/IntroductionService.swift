@@ -95,6 +95,9 @@ struct IntroductionService: Sendable {
         guard request.terms.introducer == identity else {
             throw ProtocolError(.wrongRecipient, "the request names another introducer")
         }
+        guard request.terms.invitee != identity else {
+            throw ProtocolError(.invalidValue, "a request to be introduced to its own introducer")
+        }
         try request.checkTimes(now: now)
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
             var effects = InvitationEffects()

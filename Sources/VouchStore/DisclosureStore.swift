@@ -86,6 +86,24 @@ extension InvitationLedger {
         }
     }
 
+    /// Connections whose latest own statement (signed by `me`) is missing or says another level
+    /// than the owner chose, with the time of that statement: what the node must sign and send.
+    /// Read without verifying anything again, since it runs on every tick.
+    public func statementsToMake(me: NodeID) throws -> [(id: [UInt8], peer: NodeID, level: Visibility, previous: UInt64?)] {
+        try Row.fetchAll(db, sql: """
+            SELECT c.id, c.peer, c.own_visibility, s."set" AS previous FROM connection c
+            LEFT JOIN visibility_statement s ON s.connection = c.id AND s.signer = ?
+            WHERE s.level IS NULL OR s.level != c.own_visibility
+            """, arguments: [Data(me.rawRepresentation)]).map { row in
+            let id: Data = try row.required("id"), peer: Data = try row.required("peer")
+            guard let level = Visibility(rawValue: try row.required("own_visibility")) else {
+                throw NodeDatabase.damaged("connection \(Hex.encode(Array(id))) has an unknown visibility")
+            }
+            let previous = try row.required("previous", as: Int64?.self).flatMap { UInt64(exactly: $0) }
+            return (Array(id), NodeID(publicKey: try Ed25519PublicKey(rawRepresentation: Array(peer))), level, previous)
+        }
+    }
+
     /// Sets the level the owner chose for a connection; false when there is no such connection.
     @discardableResult
     public func chooseVisibility(_ level: Visibility, connection id: [UInt8]) throws -> Bool {

@@ -14,6 +14,7 @@ enum VectorBuilder {
         ("transport.json", transport),
         ("invitations.json", invitations),
         ("introductions.json", introductions),
+        ("relay.json", relay),
     ]
 
     // MARK: Helpers
