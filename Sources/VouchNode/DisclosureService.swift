@@ -10,7 +10,7 @@ import VouchStore
 /// to an asker only when the audience both of its sides chose includes the asker, and a refusal
 /// reads like an answer with nothing in it.
 struct DisclosureService: Sendable {
-    static let tokenSecret = "mutual-token"
+    static let tokenSecret = InvitationLedger.mutualTokenSecret
     static let blindingSecret = "mutual-blinding"
     /// A statement lives as long as a removal: it settles what others may learn.
     static let statementLifetime = InvitationService.settlingLifetime
@@ -88,8 +88,11 @@ struct DisclosureService: Sendable {
             // A statement for a connection this node does not hold (removed, or never made) changes nothing.
             guard let held = try ledger.connection(id: statement.connection), held.peer == peer else { return false }
             try statement.check(against: held.connection)
+            // The token that counts is the one sent with the statement kept (a new token comes
+            // with a new statement when the other side rotates it).
+            guard try ledger.keep(statement) else { return false }
             try ledger.setMutualToken(body.token, for: peer)
-            return try ledger.keep(statement)
+            return true
         }
         if result == true {
             publish(.connectionVisibility, ["connection": .string(Hex.encode(statement.connection)), "peer": .string(peer.description),
@@ -123,21 +126,9 @@ struct DisclosureService: Sendable {
     /// The connections `asker` may know of, in order of id after `after`, one page.
     private func connectionsPage(after: [UInt8], for asker: NodeID) throws -> ConnectionsAnswerBody {
         try database.readInvitations { ledger in
-            let askerIsConnection = try ledger.isConnected(to: asker)
-            var records: [[UInt8]] = [], bytes = 0, cursor = after
-            // Read in batches, so that a node whose connections are mostly hidden from this asker
-            // still answers a whole page without loading them all at once.
-            while true {
-                let batch = try ledger.disclosureEntries(after: cursor, limit: 512)
-                for entry in batch where Self.mayLearn(entry, asker: asker, askerIsConnection: askerIsConnection, askerIsConnectionOfPeer: false) {
-                    if records.count == ConnectionsAnswerBody.maximumRecords || bytes + entry.record.count > Self.pageBytes {
-                        return ConnectionsAnswerBody(records: records, more: true)
-                    }
-                    records.append(entry.record)
-                    bytes += entry.record.count
-                }
-                guard let last = batch.last, batch.count == 512 else { return ConnectionsAnswerBody(records: records, more: false) }
-                cursor = last.id
+            try DisclosureAnswer.connectionsPage(after: after, asker: asker, askerIsConnection: try ledger.isConnected(to: asker),
+                                                 maximumBytes: Self.pageBytes) { cursor, limit in
+                try ledger.disclosureEntries(after: cursor, limit: limit).map { Self.candidate($0, tokens: [:]) }
             }
         }
     }
@@ -145,12 +136,13 @@ struct DisclosureService: Sendable {
     /// The record with `target` if this node holds one and `asker` may know of it.
     private func introducer(_ target: NodeID, for asker: NodeID) throws -> IntroducerAnswerBody {
         try database.readInvitations { ledger in
-            let askerIsConnection = try ledger.isConnected(to: asker)
-            let held = try ledger.disclosureEntries().first {
-                $0.peer == target && Self.mayLearn($0, asker: asker, askerIsConnection: askerIsConnection, askerIsConnectionOfPeer: false)
-            }
-            return IntroducerAnswerBody(record: held?.record)
+            DisclosureAnswer.introducer(try ledger.disclosureEntries().filter { $0.peer == target }.map { Self.candidate($0, tokens: [:]) },
+                                        target: target, asker: asker, askerIsConnection: try ledger.isConnected(to: asker))
         }
+    }
+
+    static func candidate(_ entry: DisclosureEntry, tokens: [NodeID: [UInt8]]) -> DisclosureCandidate {
+        DisclosureCandidate(id: entry.id, peer: entry.peer, record: entry.record, audience: entry.audience, token: tokens[entry.peer])
     }
 
     /// One page of a private set intersection: the asker's elements blinded again, and page
@@ -158,43 +150,31 @@ struct DisclosureService: Sendable {
     private func mutualPage(_ body: MutualQueryBody, for asker: NodeID) throws -> MutualAnswerBody {
         let blinding = try MutualSet.answeringKey(secret: try database.nodeSecret(Self.blindingSecret), asker: asker, query: body.query)
         let elements = try body.elements.map { try MutualSet.blind($0, with: blinding) }
-        let set = try blindedSet(asker: asker, query: body.query, key: blinding)
-        let size = MutualQueryBody.maximumElements
-        guard let start = Int(exactly: body.page).map({ $0 * size }) else { throw ProtocolError(.outOfRange, "page") }
-        let page = start < set.count ? Array(set[start..<min(set.count, start + size)]) : []
-        return MutualAnswerBody(elements: elements, set: page, more: start + size < set.count)
+        let page = DisclosureAnswer.mutualPage(try blindedSet(asker: asker, query: body.query, key: blinding), page: body.page)
+        return MutualAnswerBody(elements: elements, set: page.set, more: page.more)
     }
 
-    /// This node's elements for the connections `asker` may learn it has in common with it,
-    /// blinded with this query's key, sorted (an order that says nothing), cached per query.
+    /// This node's elements for the connections `asker` may learn it has in common with it
+    /// (`DisclosureAnswer.mutualElements`), blinded with this query's key and padded to whole
+    /// pages (Protocol/disclosure.md §6.5), cached per query for at most a minute, so a change of
+    /// visibility is not outlived by an old set.
     private func blindedSet(asker: NodeID, query: [UInt8], key: X25519PrivateKey) throws -> [[UInt8]] {
-        let cacheKey = asker.rawRepresentation + query
-        if let cached = state.blindedSets.withLock({ $0.first { $0.key == cacheKey }?.set }) { return cached }
-        let (all, tokens, askerIsConnection) = try database.readInvitations { ledger in
-            (try ledger.disclosureEntries(), try ledger.mutualTokens(), try ledger.isConnected(to: asker))
+        let cacheKey = asker.rawRepresentation + query, now = ContinuousClock.now
+        if let cached = state.blindedSets.withLock({ sets in
+            sets.removeAll { now - $0.made > DisclosureState.cacheLifetime }
+            return sets.first { $0.key == cacheKey }?.set
+        }) { return cached }
+        let (candidates, askerIsConnection) = try database.readInvitations { ledger in
+            let tokens = try ledger.mutualTokens()
+            return (try ledger.disclosureEntries().map { Self.candidate($0, tokens: tokens) }, try ledger.isConnected(to: asker))
         }
-        // The intersection itself shows the asker is connected to the other side (only its
-        // connections hold its token), so `connections` needs nothing more and `mutual` needs the
-        // asker to be a connection of this node too.
-        let set = try all.compactMap { c -> [UInt8]? in
-            guard c.peer != asker, let token = tokens[c.peer],
-                  Self.mayLearn(c, asker: asker, askerIsConnection: askerIsConnection, askerIsConnectionOfPeer: true) else { return nil }
-            return try MutualSet.blind(MutualSet.element(peer: c.peer, token: token), with: key)
-        }.sorted { $0.lexicographicallyPrecedes($1) }
+        let set = try MutualSet.padded(try DisclosureAnswer.mutualElements(candidates, asker: asker, askerIsConnection: askerIsConnection)
+            .map { try MutualSet.blind($0, with: key) })
         state.blindedSets.withLock { sets in
-            sets.append((cacheKey, set))
+            sets.append((cacheKey, now, set))
             if sets.count > DisclosureState.cachedSets { sets.removeFirst(sets.count - DisclosureState.cachedSets) }
         }
         return set
-    }
-
-    /// The rule, applied from this node's side: `asker` learns of the connection with `c`'s peer
-    /// when the audience allows an observer connected to this node (`askerIsConnection`) and, as
-    /// far as this node can tell, to the peer (`askerIsConnectionOfPeer`: true only inside an
-    /// intersection, which shows it).
-    static func mayLearn(_ c: DisclosureEntry, asker: NodeID, askerIsConnection: Bool, askerIsConnectionOfPeer: Bool) -> Bool {
-        if c.peer == asker { return true }
-        return DisclosureRule.allows(c.audience, observerConnectedToA: askerIsConnection, toB: askerIsConnectionOfPeer)
     }
 
     // MARK: Asking
@@ -228,7 +208,13 @@ struct DisclosureService: Sendable {
     func mutual(_ peer: NodeAddress, session: PeerSession, runtime: NodeRuntime) async throws -> MutualResponse {
         let tokens = try database.readInvitations { try $0.mutualTokens() }.filter { $0.key != peer.id }
         let key = try X25519PrivateKey()
-        let mine = try tokens.map { (node: $0.key, blinded: try MutualSet.blind(MutualSet.element(peer: $0.key, token: $0.value), with: key)) }
+        // Padded with dummies to whole pages and sorted, so the peer learns how many pages, not
+        // how many connections (Protocol/disclosure.md §6.5).
+        var mine: [(node: NodeID?, blinded: [UInt8])] = try tokens.map {
+            (node: $0.key, blinded: try MutualSet.blind(MutualSet.element(peer: $0.key, token: $0.value), with: key))
+        }
+        for _ in mine.count..<MutualSet.paddedCount(mine.count) { mine.append((node: nil, blinded: try MutualSet.dummy())) }
+        mine.sort { $0.blinded.lexicographicallyPrecedes($1.blinded) }
         let query = SecureRandom.bytes(16)
         var twice: [[UInt8]] = [], theirs: [[UInt8]] = [], page: UInt64 = 0
         let size = MutualQueryBody.maximumElements
@@ -245,9 +231,8 @@ struct DisclosureService: Sendable {
             page += 1
             if !body.more && start + size >= mine.count { break }
         }
-        let common = Set(theirs)
         let names = try names()
-        let mutual = zip(mine, twice).filter { common.contains($0.1) }.map(\.0.node).sorted { $0.description < $1.description }
+        let mutual = MutualSet.common(twice: twice, theirs: theirs).compactMap { mine[$0].node }.sorted { $0.description < $1.description }
             .map { PersonInfo(node: $0.description, shortID: $0.shortForm, name: names[$0]) }
         return MutualResponse(peer: peer.id.description, mutual: mutual)
     }
@@ -330,8 +315,9 @@ final class DisclosureState: Sendable {
     let rate = Mutex(QueryRateLimit())
     /// The answering side's blinded set of the last few intersections, so that every page of one
     /// query costs one pass over the set, not one per page. Bounded.
-    let blindedSets = Mutex<[(key: [UInt8], set: [[UInt8]])]>([])
+    let blindedSets = Mutex<[(key: [UInt8], made: ContinuousClock.Instant, set: [[UInt8]])]>([])
     static let cachedSets = 8
+    static let cacheLifetime: Duration = .seconds(60)
 }
 
 extension ContinuousClock.Instant {

@@ -49,11 +49,14 @@ extension InvitationLedger {
         try db.execute(sql: "UPDATE connection SET card_version = ? WHERE id = ?", arguments: [try SQLInteger.storing(version, "version"), Data(id)])
     }
 
-    /// Deletes the connection named by `id`; false if none was held.
+    /// Deletes the connection named by `id`, and rotates this node's mutual token (the other side
+    /// must no longer be able to make this node's private-set element); false if none was held.
     @discardableResult
     public func dropConnection(id: [UInt8]) throws -> Bool {
         try db.execute(sql: "DELETE FROM connection WHERE id = ?", arguments: [Data(id)])
-        return db.changesCount > 0
+        guard db.changesCount > 0 else { return false }
+        try rotateMutualToken()
+        return true
     }
 
     public func connection(id: [UInt8]) throws -> StoredConnection? {

@@ -115,9 +115,16 @@ extension InvitationLedger {
     /// Returns whether it was kept.
     @discardableResult
     public func keep(_ statement: VisibilityStatement) throws -> Bool {
-        let held = try Row.fetchOne(db, sql: "SELECT \"set\" FROM visibility_statement WHERE connection = ? AND signer = ?",
-                                    arguments: [Data(statement.connection), Data(statement.signer.rawRepresentation)])
-        if let held, try held.unsigned("set") >= statement.set { return false }
+        if let held = try Data.fetchOne(db, sql: "SELECT document FROM visibility_statement WHERE connection = ? AND signer = ?",
+                                        arguments: [Data(statement.connection), Data(statement.signer.rawRepresentation)]) {
+            let heldStatement: VisibilityStatement
+            do {
+                heldStatement = try VisibilityStatement(verifying: Array(held))
+            } catch {
+                throw NodeDatabase.damaged("a visibility statement no longer verifies: \(error)")
+            }
+            guard statement.supersedes(heldStatement) else { return false }
+        }
         try db.execute(sql: """
             INSERT INTO visibility_statement (connection, signer, level, "set", document) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT (connection, signer) DO UPDATE SET level = excluded.level, "set" = excluded."set", document = excluded.document
@@ -127,6 +134,21 @@ extension InvitationLedger {
     }
 
     // MARK: Mutual tokens and secrets
+
+    /// The name of this node's mutual token among its secrets.
+    public static let mutualTokenSecret = "mutual-token"
+
+    /// After a connection ends: a new mutual token, so the former connection can no longer make
+    /// this node's private-set element, and this node's statements to be signed and sent again
+    /// with it to every remaining connection (Protocol/disclosure.md §3.4).
+    public func rotateMutualToken() throws {
+        try db.execute(sql: "DELETE FROM node_secret WHERE name = ?", arguments: [Self.mutualTokenSecret])
+        try db.execute(sql: """
+            DELETE FROM visibility_statement WHERE NOT EXISTS (SELECT 1 FROM connection c WHERE c.id = visibility_statement.connection)
+                OR signer <> (SELECT peer FROM connection c WHERE c.id = visibility_statement.connection)
+            """)
+        try db.execute(sql: "DELETE FROM mutual_token WHERE peer NOT IN (SELECT peer FROM connection)")
+    }
 
     public func mutualTokens() throws -> [NodeID: [UInt8]] {
         var tokens: [NodeID: [UInt8]] = [:]

@@ -151,4 +151,32 @@ struct InvitationLedgerTests {
         try await database.invitationTransaction { try $0.setPolicy(policy) }
         #expect(try NodeDatabase(home: NodeHome(url: dir.url)).readInvitations { try $0.policy() } == policy)
     }
+
+    @Test("ending a connection rotates the mutual token, forgets the former side's token, and leaves this node's statements to be signed again for the others")
+    func removalRotatesTheMutualToken() async throws {
+        let dir = try TemporaryDirectory()
+        let me = try Ed25519PrivateKey(), meID = NodeID(publicKey: me.publicKey)
+        let database = try NodeDatabase(home: NodeHome(url: dir.url))
+        let connections = try (0..<2).map { _ in
+            let invitation = try Invitation(verifying: try Self.body(from: try Ed25519PrivateKey(), to: meID))
+            return try Connection.accept(invitation.signed, accepted: Self.now, with: me)
+        }
+        let before = try await database.invitationTransaction { ledger -> [UInt8] in
+            for c in connections {
+                let peer = c.peer(of: meID)!
+                try ledger.record(c, peer: peer, cardVersion: 0, now: Self.now)
+                try ledger.keep(try VisibilityStatement.make(connection: c.id, level: .connections, set: Self.now, with: me))
+                try ledger.setMutualToken([UInt8](repeating: 5, count: 32), for: peer)
+            }
+            #expect(try ledger.statementsToMake(me: meID).isEmpty)
+            return try ledger.nodeSecret(InvitationLedger.mutualTokenSecret)
+        }
+        let (after, toMake, tokens) = try await database.invitationTransaction { ledger in
+            #expect(try ledger.dropConnection(id: connections[0].id))
+            return (try ledger.nodeSecret(InvitationLedger.mutualTokenSecret), try ledger.statementsToMake(me: meID), try ledger.mutualTokens())
+        }
+        #expect(after != before, "a new token")
+        #expect(toMake.map(\.id) == [connections[1].id], "the remaining connection gets a new statement, with the new token")
+        #expect(Set(tokens.keys) == [connections[1].peer(of: meID)!], "the former side's token is forgotten")
+    }
 }
