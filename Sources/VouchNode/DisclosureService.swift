@@ -36,12 +36,12 @@ struct DisclosureService: Sendable {
         let entries = try await database.invitationTransaction { ledger -> [OutboxEntry] in
             let token = try ledger.nodeSecret(Self.tokenSecret)
             var entries: [OutboxEntry] = []
-            for c in try ledger.connectionVisibilities() where c.own?.level != c.chosen {
-                guard try ledger.knowsPeer(c.stored.peer) else { continue }
-                let now = max(Clock.nowMilliseconds(), (c.own?.set ?? 0) + 1)
-                let statement = try VisibilityStatement.make(connection: c.stored.connection.id, level: c.chosen, set: now, with: key)
+            for c in try ledger.visibilityToShare() {
+                guard try ledger.knowsPeer(c.peer) else { continue }
+                let now = max(Clock.nowMilliseconds(), (c.ownSet ?? 0) + 1)
+                let statement = try VisibilityStatement.make(connection: c.connection, level: c.chosen, set: now, with: key)
                 try ledger.keep(statement)
-                let entry = outbox.entry(.visibility(VisibilityBody(document: statement.envelope.encoded, token: token)), to: c.stored.peer,
+                let entry = outbox.entry(.visibility(VisibilityBody(document: statement.envelope.encoded, token: token)), to: c.peer,
                                          now: now, expiresAt: now + Self.statementLifetime)
                 try ledger.enqueue(entry)
                 entries.append(entry)
