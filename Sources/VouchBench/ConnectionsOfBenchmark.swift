@@ -139,7 +139,8 @@ enum ConnectionsOfBenchmark {
     static func ask(_ sessions: [BenchPeer], node: NodeID, inFlight: Int) async -> [Result<(reply: WireMessage, seconds: Double), any Error>] {
         await withTaskGroup(of: (Int, Result<(reply: WireMessage, seconds: Double), any Error>).self) { tasks in
             var next = 0
-            var results = [Result<(reply: WireMessage, seconds: Double), any Error>?](repeating: nil, count: sessions.count)
+            var results: [(index: Int, result: Result<(reply: WireMessage, seconds: Double), any Error>)] = []
+            results.reserveCapacity(sessions.count)
             func start() {
                 let i = next, session = sessions[i]
                 next += 1
@@ -151,11 +152,11 @@ enum ConnectionsOfBenchmark {
                 }
             }
             while next < min(inFlight, sessions.count) { start() }
-            while let (i, result) = await tasks.next() {
-                results[i] = result
+            while let answer = await tasks.next() {
+                results.append(answer)
                 if next < sessions.count { start() }
             }
-            return results.map { $0! }
+            return results.sorted { $0.index < $1.index }.map(\.result)
         }
     }
 
