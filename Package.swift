@@ -131,6 +131,7 @@ let package = Package(
         fuzzTarget("FuzzSignedProfile", ["VouchProtocol"]),
         fuzzTarget("FuzzInvitation", ["VouchProtocol"]),
         fuzzTarget("FuzzDisclosure", ["VouchCrypto", "VouchProtocol"]),
+        fuzzTarget("FuzzRelayMessage", ["VouchProtocol"]),
         fuzzTarget("FuzzNodeInbound", [
             "VouchNode", "VouchProtocol", "VouchStore", "VouchTLS", "VouchAdmin",
             .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),

@@ -12,6 +12,7 @@ the `cryptography` package only for Ed25519. Exits 0 only if every vector agrees
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 import sys
@@ -20,6 +21,7 @@ import unicodedata
 try:
     from cryptography.exceptions import InvalidSignature
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
     from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 except ImportError as error:  # fail loudly: the Swift test requires this to run
     sys.stderr.write("check_vectors.py needs the 'cryptography' package (python3 -m pip install cryptography): %s\n" % error)
@@ -302,7 +304,7 @@ CONTEXT = "vouch signed document v1"
 MAX_ENVELOPE = 65536
 MAX_ARMOR = MAX_ENVELOPE * 4 // 3 + 4096
 REGISTRY = {"vouch.profile": {1}, "vouch.invitation": {1, 2}, "vouch.acceptance": {1, 2}, "vouch.connection-removal": {1},
-            "vouch.introduction": {1}}
+            "vouch.introduction": {1}, "vouch.visibility": {1}}
 HEADER = "-----BEGIN VOUCH SIGNED DOCUMENT-----"
 FOOTER = "-----END VOUCH SIGNED DOCUMENT-----"
 B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -675,6 +677,8 @@ def read_body(type_name, body):
         return exact_body(body, {"document": "bytes"})
     if type_name in INTRODUCTION_TYPES:
         return read_introduction_body(type_name, body)
+    if type_name in DISCLOSURE_TYPES:
+        return read_disclosure_body(type_name, body)
     raise Refused("unknown-type", type_name)
 
 
@@ -1158,6 +1162,187 @@ def target_step(state, thread, event, due):
 
 # ---------------------------------------------------------------- the checks
 
+# ---------------------------------------------------------------- relays (relay.md)
+
+RELAY_SCHEME = "relay://"
+RELAY_ENDPOINT_LIMIT = 409
+RELAY_URI_LIMIT = 1024
+RELAY_MAGIC = 0x9E79BC40
+RELAY_PAYLOAD_LIMIT = 1024
+RELAY_OPAQUE_LIMIT = 32
+RELAY_MESSAGES = ["ping", "pong", "join-relay-request", "join-session-request", "response",
+                  "connect-request", "session-invitation", "relay-full"]
+
+
+def syncthing_check(chars):
+    """Syncthing's check character: from the first character, factors 1, 2, 1, ... (relay.md section 1)."""
+    factor, total = 1, 0
+    for ch in chars:
+        addend = factor * ALPHABET.index(ch)
+        factor = 1 if factor == 2 else 2
+        total += addend // 32 + addend % 32
+    return ALPHABET[(32 - total % 32) % 32]
+
+
+def device_id_text(raw):
+    data = base64.b32encode(raw).decode("ascii").rstrip("=")
+    chars = "".join(data[i * 13:(i + 1) * 13] + syncthing_check(data[i * 13:(i + 1) * 13]) for i in range(4))
+    return "-".join(chars[i:i + 7] for i in range(0, 56, 7))
+
+
+def parse_device_id(text, exact):
+    if exact:
+        raw = parse_device_id(text, False)
+        if device_id_text(raw) != text:
+            raise Refused("invalid-value", "not the written form")
+        return raw
+    chars = ""
+    for ch in text:
+        if ch in "- ":
+            continue
+        if not ch.isascii():
+            raise Refused("invalid-value", "character")
+        ch = {"0": "O", "1": "I", "8": "B"}.get(ch.upper(), ch.upper())
+        if ch not in ALPHABET:
+            raise Refused("invalid-value", "character")
+        chars += ch
+    if len(chars) == 56:
+        parts = [chars[i * 14:i * 14 + 13] for i in range(4)]
+        if any(syncthing_check(parts[i]) != chars[i * 14 + 13] for i in range(4)):
+            raise Refused("invalid-value", "check character")
+        chars = "".join(parts)
+    elif len(chars) != 52:
+        raise Refused("invalid-value", "length")
+    raw = base64.b32decode(chars + "====")
+    if base64.b32encode(raw).decode("ascii").rstrip("=") != chars:
+        raise Refused("invalid-value", "pad bits")
+    return raw
+
+
+def parse_relay_endpoint(text):
+    """Returns (host, port, relay_id, device_id) for the exact form of relay.md section 2.1."""
+    if len(text.encode("utf-8")) > RELAY_ENDPOINT_LIMIT:
+        raise Refused("field-too-long")
+    rest = text[len(RELAY_SCHEME):]
+    endpoint, sep, query = rest.partition("/?id=")
+    if not sep:
+        raise Refused("invalid-value", "no /?id=")
+    relay_id, sep, device = query.partition("&device=")
+    if not sep:
+        raise Refused("invalid-value", "no &device=")
+    host, port = parse_endpoint(endpoint)
+    return host, port, parse_device_id(relay_id, True), parse_device_id(device, True)
+
+
+def parse_relay_uri(text):
+    """Returns (host, port, relay_id) for a URI as strelaysrv prints it (relay.md section 2.2)."""
+    if len(text.encode("utf-8")) > RELAY_URI_LIMIT:
+        raise Refused("field-too-long")
+    if text[:len(RELAY_SCHEME)].lower() != RELAY_SCHEME:
+        raise Refused("invalid-value", "scheme")
+    endpoint, slash, query = text[len(RELAY_SCHEME):].partition("/")
+    host, port = parse_endpoint(endpoint)
+    if not query.startswith("?"):
+        raise Refused("invalid-value", "no query")
+    ids = [pair.partition("=")[2] for pair in query[1:].split("&") if pair and pair.partition("=")[0] == "id"]
+    if len(ids) != 1:
+        raise Refused("invalid-value", "id")
+    return host, port, parse_device_id(ids[0], False)
+
+
+def relay_certificate(public_key, sign):
+    """The node's relay certificate (relay.md section 3), signed by `sign`."""
+    def tlv(tag, content):
+        n = len(content)
+        length = bytes([n]) if n < 0x80 else bytes([0x81, n]) if n < 0x100 else bytes([0x82, n >> 8, n & 0xFF])
+        return bytes([tag]) + length + content
+    ed25519 = tlv(0x30, bytes.fromhex("06032b6570"))
+    name = tlv(0x30, tlv(0x31, tlv(0x30, bytes.fromhex("0603550403") + tlv(0x0C, b"vouch-relay"))))
+    validity = tlv(0x30, tlv(0x17, b"700101000000Z") + tlv(0x18, b"99991231235959Z"))
+    spki = tlv(0x30, ed25519 + tlv(0x03, b"\x00" + public_key))
+    tbs = tlv(0x30, bytes.fromhex("a003020102") + bytes.fromhex("020101") + ed25519 + name + validity + name + spki)
+    return tlv(0x30, tbs + ed25519 + tlv(0x03, b"\x00" + sign(tbs)))
+
+
+def xdr_opaque(data):
+    return len(data).to_bytes(4, "big") + data + b"\x00" * ((4 - len(data) % 4) % 4)
+
+
+def encode_relay_message(name, fields):
+    if name in ("join-session-request",):
+        payload = xdr_opaque(bytes.fromhex(fields["key"]))
+    elif name == "connect-request":
+        payload = xdr_opaque(bytes.fromhex(fields["id"]))
+    elif name == "response":
+        payload = (fields["code"] & 0xFFFFFFFF).to_bytes(4, "big") + xdr_opaque(fields["message"].encode("utf-8"))
+    elif name == "session-invitation":
+        payload = b"".join(xdr_opaque(bytes.fromhex(fields[k])) for k in ("from", "key", "address"))
+        payload += fields["port"].to_bytes(4, "big") + (1 if fields["server_socket"] else 0).to_bytes(4, "big")
+    else:
+        payload = b""
+    return RELAY_MAGIC.to_bytes(4, "big") + RELAY_MESSAGES.index(name).to_bytes(4, "big") + len(payload).to_bytes(4, "big") + payload
+
+
+def decode_relay_message(data):
+    """Returns (name, fields); refuses as relay.md section 6 says."""
+    if len(data) < 12:
+        raise Refused("truncated", "header")
+    magic, kind, length = (int.from_bytes(data[i:i + 4], "big") for i in (0, 4, 8))
+    if magic != RELAY_MAGIC or kind >= len(RELAY_MESSAGES):
+        raise Refused("malformed", "magic or type")
+    if length > RELAY_PAYLOAD_LIMIT:
+        raise Refused("too-large")
+    payload = data[12:]
+    if len(payload) < length:
+        raise Refused("truncated", "payload")
+    if len(payload) > length:
+        raise Refused("trailing-bytes")
+    pos = [0]
+
+    def uint32():
+        if len(payload) - pos[0] < 4:
+            raise Refused("truncated")
+        pos[0] += 4
+        return int.from_bytes(payload[pos[0] - 4:pos[0]], "big")
+
+    def opaque(limit=RELAY_OPAQUE_LIMIT):
+        n = uint32()
+        if n > limit:
+            raise Refused("malformed", "opaque too long")
+        pad = (4 - n % 4) % 4
+        if len(payload) - pos[0] < n + pad:
+            raise Refused("truncated")
+        value, padding = payload[pos[0]:pos[0] + n], payload[pos[0] + n:pos[0] + n + pad]
+        if any(padding):
+            raise Refused("malformed", "padding")
+        pos[0] += n + pad
+        return value
+
+    name = RELAY_MESSAGES[kind]
+    fields = {}
+    if name == "join-session-request":
+        fields["key"] = opaque().hex()
+    elif name == "connect-request":
+        fields["id"] = opaque().hex()
+    elif name == "response":
+        code = uint32()
+        fields["code"] = code - (1 << 32) if code >= 1 << 31 else code
+        try:
+            fields["message"] = opaque(RELAY_PAYLOAD_LIMIT - 12).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused("malformed", "not UTF-8")
+    elif name == "session-invitation":
+        for k in ("from", "key", "address"):
+            fields[k] = opaque().hex()
+        port, flag = uint32(), uint32()
+        if port > 0xFFFF or flag > 1:
+            raise Refused("malformed", "port or bool")
+        fields["port"], fields["server_socket"] = port, flag == 1
+    if pos[0] != len(payload):
+        raise Refused("trailing-bytes")
+    return name, fields
+
+
 class Checker:
     def __init__(self):
         self.passed = 0
@@ -1181,6 +1366,173 @@ class Checker:
     def expect_code(self, group, name, expected, body):
         actual = self.outcome(body)
         self.check(group, name, actual == expected, "(expected %s, got %s)" % (expected, actual))
+
+
+# ---------------------------------------------------------------- disclosure (disclosure.md)
+
+LEVELS = ("only-us", "mutual", "connections", "everyone")  # narrowest audience first
+DISCLOSURE_TYPES = ("visibility", "connections-query", "connections-answer", "introducer-query", "introducer-answer",
+                    "mutual-query", "mutual-answer")
+DISCLOSURE_KINDS = {"visibility": "delivery", "connections-query": "query", "connections-answer": "reply",
+                    "introducer-query": "query", "introducer-answer": "reply", "mutual-query": "query", "mutual-answer": "reply"}
+MUTUAL_CONTEXT = "vouch mutual v1"
+PAGE_RECORDS, PAGE_ELEMENTS, MUTUAL_PAGES, TOKEN_BYTES = 256, 4000, 16, 32
+
+
+def audience(a, b):
+    """§2: the narrower choice; a side whose statement is not known (None) counts as only-us."""
+    return LEVELS[min(LEVELS.index(a) if a is not None else 0, LEVELS.index(b) if b is not None else 0)]
+
+
+def allows(level, knows_a, knows_b):
+    """§2: may an observer connected to a and/or b (and neither of them) learn of the connection?"""
+    return {"everyone": True, "connections": knows_a or knows_b, "mutual": knows_a and knows_b, "only-us": False}[level]
+
+
+def include(level, peer_is_asker, asker_is_connection, channel):
+    """§5.1: a node shown an asker knows whether it is its own connection; inside an intersection the
+    asker is connected to the other side (it holds the token)."""
+    return peer_is_asker or allows(level, asker_is_connection, channel == "intersection")
+
+
+def read_visibility(data):
+    """§3.2 steps 1-2: (signer, connection, level, set)."""
+    type_name, fmt, signer, payload, _ = verify_envelope(data)
+    require_type(type_name, fmt, "vouch.visibility")
+    top = read_payload_map(payload)
+    connection = take_field(top, "connection", "bytes", 32)
+    level = take_field(top, "level", "text")
+    if level not in LEVELS:
+        raise Refused("invalid-value", "level " + level)
+    when = take_field(top, "set", "uint")
+    if top:
+        raise Refused("unknown-field", sorted(top)[0])
+    return signer, connection, level, when
+
+
+def check_visibility(data, record):
+    """§3.2 steps 1-4 against the connection record it must name."""
+    signer, connection, level, when = read_visibility(data)
+    held = verify_acceptance(record)
+    if connection != held["id"]:
+        raise Refused("invalid-value", "another connection")
+    if signer not in (held["inviter"], held["invitee"]):
+        raise Refused("signer-mismatch")
+    return signer, connection, level, when
+
+
+def supersedes(held, incoming):
+    """§3.3: (level, set) pairs; held may be None."""
+    if held is None:
+        return True
+    return incoming[1] > held[1] or incoming[1] == held[1] and LEVELS.index(incoming[0]) < LEVELS.index(held[0])
+
+
+def points(value, what):
+    if not isinstance(value, bytes) or len(value) % 32:
+        raise Refused("invalid-body", what)
+    if len(value) // 32 > PAGE_ELEMENTS:
+        raise Refused("invalid-body", what + " holds too many elements")
+    return [bytes(value[i:i + 32]) for i in range(0, len(value), 32)]
+
+
+def read_disclosure_body(type_name, body):
+    """§4 and §5: exact bodies; Refused('invalid-body') otherwise."""
+    if not isinstance(body, dict):
+        raise Refused("invalid-body", "not a map")
+    if type_name == "visibility":
+        return exact_body(body, {"document": "bytes", "token": TOKEN_BYTES})
+    if type_name == "connections-query":
+        return exact_body(body, {"after": 32})
+    if type_name == "connections-answer":
+        if set(body) != {"records", "more"} or not isinstance(body["records"], list) or not isinstance(body["more"], bool):
+            raise Refused("invalid-body", "connections-answer")
+        if len(body["records"]) > PAGE_RECORDS or not all(isinstance(r, bytes) for r in body["records"]):
+            raise Refused("invalid-body", "records")
+        return body
+    if type_name == "introducer-query":
+        exact_body(body, {"target": 32})
+        try:
+            key_policy(bytes(body["target"]))
+        except Refused as refusal:
+            raise Refused("invalid-body", str(refusal))
+        return body
+    if type_name == "introducer-answer":
+        if set(body) - {"record"} or "record" in body and not isinstance(body["record"], bytes):
+            raise Refused("invalid-body", "introducer-answer")
+        return body
+    if type_name == "mutual-query":
+        if set(body) != {"query", "page", "elements"} or not isinstance(body["query"], bytes) or len(body["query"]) != 16:
+            raise Refused("invalid-body", "mutual-query")
+        if not is_uint(body["page"]) or body["page"] >= MUTUAL_PAGES:
+            raise Refused("invalid-body", "page")
+        return {"query": bytes(body["query"]), "page": body["page"], "elements": points(body["elements"], "elements")}
+    if type_name == "mutual-answer":
+        if set(body) != {"elements", "set", "more"} or not isinstance(body["more"], bool):
+            raise Refused("invalid-body", "mutual-answer")
+        return {"elements": points(body["elements"], "elements"), "set": points(body["set"], "set"), "more": body["more"]}
+    raise Refused("unknown-type", type_name)
+
+
+A24 = 121665
+
+
+def x25519(scalar, u_bytes):
+    """RFC 7748 §5, written out: clamp the scalar, mask the top bit of u, Montgomery ladder."""
+    k = bytearray(scalar)
+    k[0] &= 248
+    k[31] &= 127
+    k[31] |= 64
+    k = int.from_bytes(k, "little")
+    x1 = int.from_bytes(u_bytes, "little") & ((1 << 255) - 1)
+    x2, z2, x3, z3, swap = 1, 0, x1, 1, 0
+    for t in reversed(range(255)):
+        bit = (k >> t) & 1
+        swap ^= bit
+        if swap:
+            x2, x3, z2, z3 = x3, x2, z3, z2
+        swap = bit
+        a, b = (x2 + z2) % P, (x2 - z2) % P
+        aa, bb = a * a % P, b * b % P
+        e = (aa - bb) % P
+        c, d = (x3 + z3) % P, (x3 - z3) % P
+        da, cb = d * a % P, c * b % P
+        x3, z3 = (da + cb) ** 2 % P, x1 * (da - cb) ** 2 % P
+        x2, z2 = aa * bb % P, e * (aa + A24 * e) % P
+    if swap:
+        x2, z2 = x3, z3
+    return (x2 * pow(z2, P - 2, P) % P).to_bytes(32, "little")
+
+
+def blind(scalar, point):
+    """§6.2: X25519(scalar, point); a point of small order (an all-zero result) is invalid-value.
+    Cross-checked against the cryptography package's X25519."""
+    if len(point) != 32:
+        raise Refused("invalid-value", "not 32 bytes")
+    out = x25519(scalar, point)
+    try:
+        library = X25519PrivateKey.from_private_bytes(scalar).exchange(X25519PublicKey.from_public_bytes(point))
+    except ValueError:
+        library = bytes(32)
+    assert library == out, "the RFC 7748 ladder and the cryptography package disagree"
+    if out == bytes(32):
+        raise Refused("invalid-value", "small order")
+    return out
+
+
+def mutual_element(peer, token):
+    digest = bytearray(hashlib.sha256(encode([MUTUAL_CONTEXT, Bytes(peer), Bytes(token)])).digest())
+    digest[31] &= 0x7F
+    return bytes(digest)
+
+
+def answering_scalar(secret, asker, query):
+    return hmac.new(secret, encode([MUTUAL_CONTEXT, Bytes(asker), Bytes(query)]), hashlib.sha256).digest()
+
+
+def on_twist(u_bytes):
+    u = int.from_bytes(u_bytes, "little") & ((1 << 255) - 1)
+    return pow((u ** 3 + 486662 * u * u + u) % P, (P - 1) // 2, P) == P - 1
 
 
 def check_cbor(c, vectors):
@@ -1648,13 +2000,183 @@ def check_introduction_flow(c, g, flow, keys):
         c.check(g, "flow", False, str(refusal))
 
 
+def check_relay(c, vectors):
+    g = "relay"
+    for v in vectors["device_ids"]:
+        raw = bytes.fromhex(v["bytes"])
+        c.check(g, "device ID " + v["text"], device_id_text(raw) == v["text"] and parse_device_id(v["text"], True) == raw)
+    for v in vectors["device_ids_lenient"]:
+        c.check(g, "device ID read leniently: " + v["description"], c.outcome(lambda: parse_device_id(v["input"], False)) == "ok"
+                and parse_device_id(v["input"], False).hex() == v["bytes"])
+    for v in vectors["device_ids_lenient_invalid"]:
+        c.expect_code(g, "refuse device ID " + v["description"], v["error"], lambda: parse_device_id(v["input"], False))
+    for v in vectors["relay_certificates"]:
+        key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(v["seed"]))
+        public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        der = relay_certificate(public, key.sign)
+        c.check(g, "relay certificate " + v["device_id"], public.hex() == v["public_key"] and der.hex() == v["der"]
+                and device_id_text(hashlib.sha256(der).digest()) == v["device_id"])
+    for v in vectors["endpoints"]["valid"]:
+        try:
+            host, port, relay_id, device = parse_relay_endpoint(v["text"])
+            c.check(g, "relay endpoint " + v["text"], (host, port, relay_id.hex(), device.hex())
+                    == (v["host"], v["port"], v["relay_id"], v["device_id"]) and
+                    RELAY_SCHEME + print_endpoint(host, port) + "/?id=" + device_id_text(relay_id) + "&device=" + device_id_text(device) == v["text"])
+        except Refused as refusal:
+            c.check(g, "relay endpoint " + v["text"], False, str(refusal))
+    for v in vectors["endpoints"]["invalid"]:
+        parse = parse_relay_endpoint if v["text"].startswith(RELAY_SCHEME) else parse_endpoint
+        c.expect_code(g, "refuse relay endpoint " + v["description"], v["error"], lambda: parse(v["text"]))
+    for v in vectors["uris"]["valid"]:
+        try:
+            host, port, relay_id = parse_relay_uri(v["input"])
+            c.check(g, "relay URI " + v["description"], (host, port, relay_id.hex()) == (v["host"], v["port"], v["relay_id"])
+                    and RELAY_SCHEME + print_endpoint(host, port) + "/?id=" + device_id_text(relay_id) == v["canonical"])
+        except Refused as refusal:
+            c.check(g, "relay URI " + v["description"], False, str(refusal))
+    for v in vectors["uris"]["invalid"]:
+        c.expect_code(g, "refuse relay URI " + v["description"], v["error"], lambda: parse_relay_uri(v["input"]))
+    for v in vectors["messages"]["valid"]:
+        data = bytes.fromhex(v["bytes"])
+        c.check(g, "relay message " + v["message"], encode_relay_message(v["message"], v["fields"]) == data
+                and decode_relay_message(data) == (v["message"], v["fields"]))
+    for v in vectors["messages"]["invalid"]:
+        c.expect_code(g, "refuse relay message " + v["description"], v["error"], lambda: decode_relay_message(bytes.fromhex(v["bytes"])))
+    limits = vectors["limits"]
+    c.check(g, "limits", (limits["endpoint"], limits["uri"], limits["payload"], limits["opaque"])
+            == (RELAY_ENDPOINT_LIMIT, RELAY_URI_LIMIT, RELAY_PAYLOAD_LIMIT, RELAY_OPAQUE_LIMIT))
+
+def check_disclosure(c, vectors):
+    g = "disclosure"
+    seeds = {name: bytes.fromhex(k["seed"]) for name, k in vectors["keys"].items()}
+    keys = {name: public_key_of(seed) for name, seed in seeds.items()}
+    for name, k in vectors["keys"].items():
+        c.check(g, "key " + name, keys[name].hex() == k["public_key"])
+    c.check(g, "levels, narrowest first", tuple(vectors["levels"]) == LEVELS)
+    record = bytes.fromhex(vectors["connection"]["record_hex"])
+    try:
+        held = verify_acceptance(record)
+        c.check(g, "the connection's id", held["id"].hex() == vectors["connection"]["id"]
+                and {held["inviter"], held["invitee"]} == {keys["a"], keys["b"]})
+    except Refused as refusal:
+        c.check(g, "the connection's id", False, str(refusal))
+
+    for v in vectors["statements"]["valid"]:
+        what = v["description"]
+        payload = encode({"connection": Bytes(bytes.fromhex(v["connection"])), "level": v["level"], "set": v["set"]})
+        c.check(g, "statement payload: " + what, payload.hex() == v["payload_hex"])
+        seed = seeds[v["signer"]]
+        signature = Ed25519PrivateKey.from_private_bytes(seed).sign(signature_input("vouch.visibility", 1, keys[v["signer"]], payload))
+        envelope = encode(["vouch.visibility", 1, Bytes(keys[v["signer"]]), Bytes(payload), Bytes(signature)])
+        c.check(g, "statement re-signed: " + what, envelope.hex() == v["envelope_hex"])
+        try:
+            c.check(g, "statement checks: " + what, check_visibility(envelope, bytes.fromhex(v["record_hex"]))
+                    == (keys[v["signer"]], bytes.fromhex(v["connection"]), v["level"], v["set"]))
+        except Refused as refusal:
+            c.check(g, "statement checks: " + what, False, str(refusal))
+    for v in vectors["statements"]["invalid"]:
+        c.expect_code(g, "refuse statement " + v["description"], v["error"],
+                      lambda: check_visibility(bytes.fromhex(v["envelope_hex"]), bytes.fromhex(v["record_hex"])))
+
+    for v in vectors["supersession"]:
+        old = (v["held"]["level"], v["held"]["set"]) if v["held"] is not None else None
+        got = supersedes(old, (v["incoming"]["level"], v["incoming"]["set"]))
+        c.check(g, "supersession %s then %s" % (old, v["incoming"]), got == v["replaces"])
+        if old is not None:
+            new = (v["incoming"]["level"], v["incoming"]["set"])
+            either = new if supersedes(old, new) else old
+            other = old if supersedes(new, old) else new
+            c.check(g, "supersession does not depend on the order of arrival %s %s" % (old, new), either == other)
+
+    choices = [None] + list(LEVELS)
+    seen = set()
+    for v in vectors["rule"]["audience"]:
+        seen.add((v["a"], v["b"]))
+        c.check(g, "audience %s %s" % (v["a"], v["b"]), audience(v["a"], v["b"]) == v["audience"])
+    c.check(g, "the audience table covers every pair", seen == {(a, b) for a in choices for b in choices})
+    seen = set()
+    for v in vectors["rule"]["allowed"]:
+        seen.add((v["audience"], v["connected_to_a"], v["connected_to_b"]))
+        c.check(g, "allowed %s %s %s" % (v["audience"], v["connected_to_a"], v["connected_to_b"]),
+                allows(v["audience"], v["connected_to_a"], v["connected_to_b"]) == v["allowed"])
+    c.check(g, "the allowed table covers every case", len(seen) == 16)
+    seen = set()
+    for v in vectors["answers"]["include"]:
+        case = (v["audience"], v["peer_is_asker"], v["asker_is_connection"], v["channel"])
+        seen.add(case)
+        c.check(g, "include %s" % (case,), include(*case) == v["include"])
+    c.check(g, "the include table covers every case", len(seen) == 32)
+    for v in vectors["answers"]["include"]:
+        # Nothing an answer includes is outside the rule, given what the asker is connected to.
+        if v["include"] and not v["peer_is_asker"]:
+            c.check(g, "include within the rule %s %s" % (v["audience"], v["channel"]),
+                    allows(v["audience"], v["asker_is_connection"], True))
+
+    for v in vectors["bodies"]:
+        actual = c.outcome(lambda: read_body(v["type"], decode(bytes.fromhex(v["body_hex"]))))
+        actual = "invalid-body" if actual != "ok" else actual
+        c.check(g, "body: " + v["description"], actual == v["result"], "(expected %s, got %s)" % (v["result"], actual))
+    c.check(g, "a body vector for every type", {v["type"] for v in vectors["bodies"]} == set(DISCLOSURE_TYPES))
+    c.check(g, "kinds", vectors["kinds"] == DISCLOSURE_KINDS)
+    c.check(g, "every disclosure type is a known message type", all(t in MESSAGE_TYPES for t in DISCLOSURE_TYPES))
+
+    psi = vectors["psi"]
+    c.check(g, "page sizes", (psi["page_elements"], psi["pages"]) == (PAGE_ELEMENTS, MUTUAL_PAGES))
+    elements = {}
+    for v in psi["elements"]:
+        peer, token = bytes.fromhex(v["peer"]), bytes.fromhex(v["token"])
+        element = mutual_element(peer, token)
+        elements[peer] = element
+        c.check(g, "element of " + v["peer"][:16], element.hex() == v["element"])
+    k = psi["answering_key"]
+    scalar = answering_scalar(bytes.fromhex(k["secret"]), bytes.fromhex(k["asker"]), bytes.fromhex(k["query"]))
+    c.check(g, "answering key", scalar.hex() == k["scalar"])
+    for v in psi["blind"]:
+        point, a, b = bytes.fromhex(v["point"]), bytes.fromhex(v["scalar_a"]), bytes.fromhex(v["scalar_b"])
+        try:
+            once = blind(a, point)
+            c.check(g, "blind: " + v["description"], once.hex() == v["blinded_a"])
+            c.check(g, "blind twice: " + v["description"], blind(b, once).hex() == v["blinded_ab"])
+            c.check(g, "blinding commutes: " + v["description"], blind(a, blind(b, point)).hex() == v["blinded_ab"])
+        except Refused as refusal:
+            c.check(g, "blind: " + v["description"], False, str(refusal))
+    c.check(g, "u = 2 is a point of the twist", on_twist(bytes([2]) + bytes(31)))
+    c.check(g, "u = 4, 6, 9 are on the curve, 3, 5, 12 on the twist",
+            [on_twist(bytes([u]) + bytes(31)) for u in (4, 6, 9, 3, 5, 12)] == [False] * 3 + [True] * 3)
+    for v in psi["refused"]:
+        c.expect_code(g, "refuse point " + v["point"][:16], v["error"], lambda: blind(bytes.fromhex(v["scalar"]), bytes.fromhex(v["point"])))
+
+    i = psi["intersection"]
+    peers = [bytes.fromhex(v["peer"]) for v in psi["elements"]]
+    sa, sb = bytes.fromhex(i["asker_scalar"]), bytes.fromhex(i["answering_scalar"])
+    try:
+        sent = [blind(sa, elements[peers[n]]) for n in i["asker_peers"]]
+        c.check(g, "intersection: the query's elements", [x.hex() for x in sent] == i["query_elements"])
+        echoed = [blind(sb, x) for x in sent]
+        c.check(g, "intersection: the answer's elements, in order", [x.hex() for x in echoed] == i["answer_elements"])
+        answer_set = sorted(blind(sb, elements[peers[n]]) for n in i["answering_peers"])
+        c.check(g, "intersection: the answer's set, sorted", [x.hex() for x in answer_set] == i["answer_set"])
+        theirs = {blind(sa, x) for x in answer_set}
+        common = [n for n, x in zip(i["asker_peers"], echoed) if x in theirs]
+        c.check(g, "intersection: the asker's result", common == i["common"])
+        c.check(g, "intersection: the same as intersecting the elements in the clear",
+                sorted(set(i["asker_peers"]) & set(i["answering_peers"])) == i["common"])
+        # The other way round: the answering node asking, with the same scalars.
+        swapped = [blind(sa, blind(sb, elements[peers[n]])) for n in i["answering_peers"]]
+        mine = {blind(sb, blind(sa, elements[peers[n]])) for n in i["asker_peers"]}
+        c.check(g, "intersection: computed the other way round", sorted(n for n, x in zip(i["answering_peers"], swapped) if x in mine) == i["common"])
+    except Refused as refusal:
+        c.check(g, "intersection", False, str(refusal))
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     directory = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, os.pardir, "vectors")
     checks = [("cbor.json", check_cbor), ("node-id.json", check_node_ids),
               ("envelope.json", check_envelopes), ("profile.json", check_profiles),
               ("transport.json", check_transport), ("invitations.json", check_invitations),
-              ("introductions.json", check_introductions)]
+              ("introductions.json", check_introductions), ("relay.json", check_relay),
+              ("disclosure.json", check_disclosure)]
     c = Checker()
     for name, check in checks:
         path = os.path.join(directory, name)

@@ -93,14 +93,14 @@ enum ThroughputBenchmark {
         }
     }
 
-    private struct Result: Sendable {
+    struct Result: Sendable {
         let bytes: Int
         let seconds: Double
         let cpuSeconds: Double
         let cipher: String
     }
 
-    private static func measure(seconds: Int) async throws -> Result {
+    static func measure(seconds: Int) async throws -> Result {
         let serverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
@@ -176,7 +176,7 @@ final class ByteCounter: Sendable {
 }
 
 /// Receiver: counts the payload bytes of each decoded frame.
-private final class CountingReceiver: ChannelInboundHandler {
+final class CountingReceiver: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     let counter: ByteCounter
 
@@ -194,7 +194,7 @@ private final class CountingReceiver: ChannelInboundHandler {
 
 /// Sender: once the handshake completes, writes `payload` frames while the channel is writable,
 /// flushing after each batch, and resumes when it becomes writable again.
-private final class FloodingSender: ChannelDuplexHandler {
+final class FloodingSender: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

@@ -24,6 +24,7 @@ let benchmarks: [Benchmark] = [
     FanOutBenchmark.benchmark,
     MutualBenchmark.benchmark,
     ConnectionsOfBenchmark.benchmark,
+    RelayBenchmark.benchmark,
 ]
 
 @MainActor
@@ -48,6 +49,7 @@ func usage() -> String {
         "fan-out:       --count N (1000 connections) --timeout S (60)",
         "mutual:        --count N (10000 connections per node) --common N (1000); --rounds N (3) --seconds N (openssl speed)",
         "connections-of: --count N (10000 connections) --askers N (1000) --per-address N (25) --in-flight N,N,… (1,16,1000)",
+        "relay:         --seconds N (per measurement), --rounds N: direct and relayed alternate",
     ]
     return lines.joined(separator: "\n")
 }

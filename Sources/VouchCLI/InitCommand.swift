@@ -22,7 +22,7 @@ struct InitCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var passphrase: PassphraseOptions
 
-    @Option(help: ArgumentHelp("The address `vouch run` listens on.", valueName: "host:port"))
+    @Option(help: ArgumentHelp("The address `vouch run` listens on, or `none` for a node without a listener, reached through its relays (`vouch relay add`).", valueName: "host:port|none"))
     var listen: String?
 
     func run() throws {
@@ -33,7 +33,7 @@ struct InitCommand: ParsableCommand {
             var secret = try passphrase.passphrase()
             defer { secret?.cleanse() }
             var config = NodeConfig.default
-            if let listen { config.listen = try Endpoint(parsing: listen) }
+            if let listen { config.listen = try NodeConfig.listenSetting(listen) }
 
             let key: Ed25519PrivateKey
             if try home.contains(keyFile.url) {

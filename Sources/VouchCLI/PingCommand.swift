@@ -33,7 +33,8 @@ struct PingCommand: AsyncParsableCommand {
     static func text(_ ping: PingResponse, output: Output) -> String {
         let session: String
         if let connect = ping.connectMilliseconds {
-            session = "new \(ping.direction) session, connected in \(String(format: "%.2f", connect)) ms"
+            let through = ping.endpoint.hasPrefix("relay://") ? " through the relay" : ""
+            session = "new \(ping.direction) session\(through), connected in \(String(format: "%.2f", connect)) ms"
         } else if ping.endpoint == ping.requestedEndpoint {
             session = "existing \(ping.direction) session"
         } else {

@@ -39,7 +39,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var passphrase: PassphraseOptions
 
-    @Option(help: ArgumentHelp("Listen here instead of the config's address.", valueName: "host:port"))
+    @Option(help: ArgumentHelp("Listen here instead of the config's address (`none`: no listener).", valueName: "host:port|none"))
     var listen: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -66,7 +66,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw CLIError(.alreadyExists, code: "already-running", "a node is already running on \(node.home.path)")
             }
             var config = try NodeConfig.load(from: node.home)
-            if let listen { config.listen = try Endpoint(parsing: listen) }
+            if let listen { config.listen = try NodeConfig.listenSetting(listen) }
             let key = try node.loadKey(passphrase)
             let tls = try TLSConfiguration(privateKey: key, certificate: SelfSignedCertificate(key: key, commonName: node.id.description))
             let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)

@@ -26,8 +26,18 @@ struct StatusCommand: AsyncParsableCommand {
             for session in status.sessions {
                 lines.append("  \(session.shortID)  \(session.direction) \(session.remote)  \(session.tlsVersion) \(session.cipher)")
             }
+            if !status.relays.isEmpty { lines.append("Relays    \(status.relays.count)") }
+            for relay in status.relays {
+                lines.append("  \(relay.uri)  \(Self.relayState(relay))")
+            }
             output.emit(text: lines.joined(separator: "\n"), json: status)
         }
+    }
+
+    /// "joined", or why not: for `vouch status` and `vouch relay list`.
+    static func relayState(_ relay: StatusResponse.RelayInfo) -> String {
+        if relay.joined { return "joined" }
+        return "not joined" + (relay.lastError.map { " (\(relay.failures) failed attempt(s); last: \($0))" } ?? "")
     }
 
     static func duration(_ seconds: Int64) -> String {

@@ -28,7 +28,7 @@ public struct VouchCommand: AsyncParsableCommand {
             ReportSpamCommand.self, InvitationsCommand.self, WithdrawCommand.self, ReplyCommand.self, IntroduceCommand.self,
             ConnectionsCommand.self, ConnectionCommand.self, DisconnectCommand.self,
             ConnectionsOfCommand.self, MutualCommand.self, WhoCanIntroduceCommand.self,
-            BlockCommand.self, UnblockCommand.self, BlockedCommand.self, PolicyCommand.self,
+            BlockCommand.self, UnblockCommand.self, BlockedCommand.self, PolicyCommand.self, RelayCommand.self,
         ]
     )
 

@@ -86,12 +86,23 @@ extension NodeRuntime {
     /// The address to share: the first `advertise` endpoint, else the listen address (with the
     /// host name in place of a wildcard address).
     public func shareableAddress() throws -> NodeAddress {
-        try NodeRuntime.shareableAddress(id: identity, config: config)
+        try NodeRuntime.shareableAddress(id: identity, config: config, relayDevice: try relayCertificate.deviceID)
     }
 
-    public static func shareableAddress(id: NodeID, config: NodeConfig) throws -> NodeAddress {
+    /// With no listener and nothing advertised, the first relay's endpoint (Protocol/relay.md
+    /// §2.1), which needs the node's relay device ID (`relayDevice`: only a node holding its key
+    /// can compute it).
+    public static func shareableAddress(id: NodeID, config: NodeConfig, relayDevice: RelayDeviceID? = nil) throws -> NodeAddress {
         if let first = config.advertise.first { return NodeAddress(id: id, endpoint: first) }
-        var endpoint = config.listen
+        guard var endpoint = config.listen else {
+            guard let relay = config.relays.first else {
+                throw AdminError(.noEndpoint, "this node has no listener and no relay: `vouch relay add URI`, or set `listen` or `advertise` in config.json")
+            }
+            guard let relayDevice else {
+                throw AdminError(.noEndpoint, "this node is reached through \(relay); start it (`vouch run`) to print its relay address")
+            }
+            return NodeAddress(id: id, endpoint: relay.endpoint(for: relayDevice))
+        }
         if ["0.0.0.0", "::"].contains(endpoint.host) {
             endpoint = try Endpoint(host: ProcessInfo.processInfo.hostName, port: endpoint.port)
         }
@@ -103,9 +114,13 @@ extension NodeRuntime {
             StatusResponse.SessionInfo(peer: s.peer.description, shortID: s.peer.shortForm, direction: s.direction.rawValue,
                                        remote: Self.remoteEndpoint(of: s), tlsVersion: s.tls.protocolVersion, cipher: s.tls.cipher)
         }
-        return StatusResponse(id: identity.description, shortID: identity.shortForm, listen: config.listen.description,
+        let relays = self.relays.states.map { r in
+            StatusResponse.RelayInfo(uri: r.uri.description, endpoint: r.endpoint.description, joined: r.joined,
+                                     failures: r.failures, lastError: r.lastError)
+        }
+        return StatusResponse(id: identity.description, shortID: identity.shortForm, listen: config.listen?.description ?? "none",
                               address: try? shareableAddress().description, uptimeSeconds: uptimeSeconds, pid: getpid(),
-                              sessions: sessions, queuedMessages: try database.outboxCount())
+                              sessions: sessions, queuedMessages: try database.outboxCount(), relays: relays)
     }
 
     /// Pings over the live session with the address's node if there is one (its endpoint is then
@@ -139,7 +154,9 @@ extension NodeRuntime {
             throw AdminError(.peerError, "\(address.id.shortForm) answered the ping with \(UntrustedText.escaped(detail))")
         }
         return PingResponse(peer: session.peer.description, shortID: session.peer.shortForm,
-                            endpoint: Self.remoteEndpoint(of: session), requestedEndpoint: address.endpoint.description,
+                            // Dialed through a relay: the relay endpoint it went through (the TCP peer is the relay).
+                            endpoint: dialed && address.endpoint.relay != nil ? address.endpoint.description : Self.remoteEndpoint(of: session),
+                            requestedEndpoint: address.endpoint.description,
                             direction: session.direction.rawValue, reusedSession: !dialed,
                             tlsVersion: session.tls.protocolVersion, cipher: session.tls.cipher, alpn: session.tls.applicationProtocol,
                             rttMilliseconds: Self.milliseconds(rtt),

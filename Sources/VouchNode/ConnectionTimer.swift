@@ -27,7 +27,6 @@ package struct ConnectionTimer: Sendable {
     /// One tick.
     package func runOnce() async throws {
         try await runtime.invitations.expireDue()
-        try await runtime.introductions.expireDue()
         try await runtime.connections.shareProfile()
         try await runtime.disclosure.shareVisibility()
     }

@@ -39,14 +39,15 @@ struct DisclosureService: Sendable {
     /// level the owner chose (new connections, changed choices), to a peer whose address is known.
     /// Runs on the connection timer; `setVisibility` runs it at once.
     func shareVisibility() async throws {
-        let key = identityKey, outbox = self.outbox
+        let key = identityKey, me = identity, outbox = self.outbox
+        guard try database.readInvitations({ try !$0.statementsToMake(me: me).isEmpty }) else { return }
         let entries = try await database.invitationTransaction { ledger -> [OutboxEntry] in
             let token = try ledger.nodeSecret(Self.tokenSecret)
             var entries: [OutboxEntry] = []
-            for c in try ledger.visibilityToShare() {
+            for c in try ledger.statementsToMake(me: me) {
                 guard try ledger.knowsPeer(c.peer) else { continue }
-                let now = max(Clock.nowMilliseconds(), (c.ownSet ?? 0) + 1)
-                let statement = try VisibilityStatement.make(connection: c.connection, level: c.chosen, set: now, with: key)
+                let now = max(Clock.nowMilliseconds(), (c.previous ?? 0) + 1)
+                let statement = try VisibilityStatement.make(connection: c.id, level: c.level, set: now, with: key)
                 try ledger.keep(statement)
                 let entry = outbox.entry(.visibility(VisibilityBody(document: statement.envelope.encoded, token: token)), to: c.peer,
                                          now: now, expiresAt: now + Self.statementLifetime)

@@ -95,6 +95,9 @@ struct IntroductionService: Sendable {
         guard request.terms.introducer == identity else {
             throw ProtocolError(.wrongRecipient, "the request names another introducer")
         }
+        guard request.terms.invitee != identity else {
+            throw ProtocolError(.invalidValue, "a request to be introduced to its own introducer")
+        }
         try request.checkTimes(now: now)
         let (_, effects) = try await database.receiveInvitationMessage(from: peer, message: message, nowMilliseconds: now) { ledger in
             var effects = InvitationEffects()
@@ -189,21 +192,6 @@ struct IntroductionService: Sendable {
             return effects
         }
         effects?.publish(outbox: outbox, publish: publish)
-    }
-
-    /// Records the expiry of every pending or forwarded request that is due.
-    func expireDue() async throws {
-        let now = Clock.nowMilliseconds(), outbox = self.outbox
-        let effects = try await database.invitationTransaction { ledger -> InvitationEffects in
-            var effects = InvitationEffects()
-            for var stored in try ledger.dueIntroductionRequests(now: now) {
-                let actions = stored.machine.tick(now: now)
-                try ledger.save(stored)
-                try effects.apply(actions, introduction: stored, ledger: ledger, outbox: outbox, now: now)
-            }
-            return effects
-        }
-        effects.publish(outbox: outbox, publish: publish)
     }
 
     // MARK: The target

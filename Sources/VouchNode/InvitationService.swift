@@ -167,7 +167,8 @@ struct InvitationService: Sendable {
     // MARK: Time
 
     /// Records the expiry of every pending (or declined) invitation that is due, with its
-    /// `invitation.expired` event (§7: a due invitation expires at the next tick or message).
+    /// `invitation.expired` event (§7: a due invitation expires at the next tick or message), and
+    /// of every introduction request this node was asked to make (`introduction.expired`).
     func expireDue() async throws {
         let now = Clock.nowMilliseconds(), outbox = self.outbox
         let effects = try await database.invitationTransaction { ledger -> InvitationEffects in
@@ -181,6 +182,11 @@ struct InvitationService: Sendable {
                 let actions = stored.machine.tick(now: now)
                 try ledger.save(stored)
                 try effects.apply(actions, received: stored, ledger: ledger, outbox: outbox, now: now)
+            }
+            for var stored in try ledger.dueIntroductionRequests(now: now) {
+                let actions = stored.machine.tick(now: now)
+                try ledger.save(stored)
+                try effects.apply(actions, introduction: stored, ledger: ledger, outbox: outbox, now: now)
             }
             return effects
         }

@@ -27,6 +27,8 @@ public final class NodeRuntime: Sendable {
     private let eventSink: @Sendable (String, [String: JSONValue]) -> Void
     /// Dials in progress, abandoned together at shutdown.
     let dials = DialRegistry()
+    /// The relays the node has joined (`NodeService` starts them from config.json).
+    let relays = RelayRegistry()
     /// Wakes the outbox worker when a message is queued or a peer connects.
     let outboxWakeup = OutboxWakeup()
     /// Queues deliveries; the services send through it.

@@ -31,8 +31,12 @@ public struct NodeService: Service {
         // The home is checked before the peer port is bound: a node that must refuse to start
         // is never reachable, not even for a moment.
         try admin.checkDirectories()
-        let listener = try await runtime.bindListener()
-        let bound = listener.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? runtime.config.listen.description
+        // No listener at all with "listen": "none": the node is reached through its relays only.
+        let listener = runtime.config.listen == nil ? nil : try await runtime.bindListener()
+        let bound = listener.map { channel in
+            channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? runtime.config.listen?.description ?? "none"
+        } ?? "none"
+        if !runtime.config.relays.isEmpty { runtime.relays.set(try runtime.joinRelays(runtime.config.relays)) }
         let onReady = self.onReady
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -67,11 +71,12 @@ public struct NodeService: Service {
     }
 
     /// Stops accepting and closes every session with close_notify. Safe to call more than once.
-    private static func closeNetwork(_ runtime: NodeRuntime, _ listener: any Channel) async {
-        if listener.isActive {
+    private static func closeNetwork(_ runtime: NodeRuntime, _ listener: (any Channel)?) async {
+        if let listener, listener.isActive {
             runtime.logger.info("shutting down")
             try? await listener.close()
         }
+        await runtime.relays.stop()
         runtime.dials.closeAll()
         let sessions = runtime.sessions.all
         for session in sessions { session.close() }

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import VouchAdmin
 import VouchCrypto
 import VouchProtocol
@@ -8,6 +9,22 @@ import VouchStore
 /// session (dialing if needed) and removed only when the peer acks it. A failure schedules the
 /// next attempt by `RetrySchedule`; a message past its expiry is dropped with an event; an
 /// error reply that retrying cannot fix drops it at once.
+/// The peers the outbox worker is delivering to now.
+final class PeersInFlight: Sendable {
+    private let claimed = Mutex(Set<NodeID>())
+
+    var peers: Set<NodeID> { claimed.withLock { $0 } }
+
+    /// Claims `peer` unless it is in flight already or `limit` peers are.
+    func start(_ peer: NodeID, limit: Int) -> Bool {
+        claimed.withLock { $0.count < limit && $0.insert(peer).inserted }
+    }
+
+    func finish(_ peer: NodeID) {
+        claimed.withLock { _ = $0.remove(peer) }
+    }
+}
+
 package struct OutboxWorker: Sendable {
     let runtime: NodeRuntime
 
@@ -20,35 +37,45 @@ package struct OutboxWorker: Sendable {
     static let permanentErrors: Set<WireErrorCode> = [.malformed, .tooLarge, .unknownType, .unsupportedVersion,
                                                       .wrongRecipient, .expired, .invalidBody]
 
+    /// Peers delivered to at once, each by its own task, its messages in order.
+    static let maximumPeersInFlight = 256
+
+    /// Each pass starts a task for every peer with due messages that has none running, and does
+    /// not wait for them: a peer that takes long (a connect timeout) holds up only its own
+    /// messages. A finishing task wakes the loop, so its peer's later messages go out at once.
     package func run() async {
         let log = runtime.logger
-        while !Task.isCancelled {
-            do {
-                let now = Clock.nowMilliseconds()
-                for entry in try runtime.database.expireOutbox(nowMilliseconds: now) {
-                    log.notice("outbox message expired undelivered", metadata: ["message": .string(entry.messageID.description),
-                                                                                "peer": .string(entry.peer.shortForm)])
-                    runtime.publish(.outboxExpired, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
-                                                      "type": .string(entry.type.rawValue)])
-                }
-                try runtime.database.pruneReceivedMessages(nowMilliseconds: now)
-                let due = try runtime.database.dueOutbox(nowMilliseconds: now)
-                let byPeer = Dictionary(grouping: due, by: \.peer)
-                await withTaskGroup(of: Void.self) { group in
-                    for (_, entries) in byPeer {
+        let inFlight = PeersInFlight()
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                do {
+                    let now = Clock.nowMilliseconds()
+                    for entry in try runtime.database.expireOutbox(nowMilliseconds: now) {
+                        log.notice("outbox message expired undelivered", metadata: ["message": .string(entry.messageID.description),
+                                                                                    "peer": .string(entry.peer.shortForm)])
+                        runtime.publish(.outboxExpired, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
+                                                          "type": .string(entry.type.rawValue)])
+                    }
+                    try runtime.database.pruneReceivedMessages(nowMilliseconds: now)
+                    let due = try runtime.database.dueOutbox(nowMilliseconds: now, excluding: inFlight.peers)
+                    for (peer, entries) in Dictionary(grouping: due, by: \.peer) where inFlight.start(peer, limit: Self.maximumPeersInFlight) {
                         group.addTask {
                             for entry in entries where !Task.isCancelled { await attempt(entry) }
+                            inFlight.finish(peer)
+                            runtime.outboxWakeup.signal()
                         }
                     }
+                    // A due message of a busy peer waits for its task, which wakes the loop when it ends.
+                    let next = try runtime.database.nextOutboxAttempt(excluding: inFlight.peers)
+                    let later = Clock.nowMilliseconds()
+                    let wait = next.map { Duration.milliseconds(Int64(clamping: $0 > later ? $0 - later : 0)) } ?? Self.maximumSleep
+                    await runtime.outboxWakeup.wait(timeout: min(wait, Self.maximumSleep))
+                } catch {
+                    log.error("outbox pass failed", metadata: ["error": .string("\(error)")])
+                    await runtime.outboxWakeup.wait(timeout: Self.maximumSleep)
                 }
-                let next = try runtime.database.nextOutboxAttempt()
-                let later = Clock.nowMilliseconds()
-                let wait = next.map { Duration.milliseconds(Int64(clamping: $0 > later ? $0 - later : 0)) } ?? Self.maximumSleep
-                await runtime.outboxWakeup.wait(timeout: min(wait, Self.maximumSleep))
-            } catch {
-                log.error("outbox pass failed", metadata: ["error": .string("\(error)")])
-                await runtime.outboxWakeup.wait(timeout: Self.maximumSleep)
             }
+            group.cancelAll()
         }
     }
 

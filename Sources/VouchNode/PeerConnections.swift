@@ -46,6 +46,7 @@ extension NodeRuntime {
     public func connect(to address: NodeAddress) async throws -> PeerSession {
         try checkTLSProfile()
         if let existing = sessions.session(for: address.id), existing.channel.isActive { return existing }
+        if let route = address.endpoint.relay { return try await connectThroughRelay(address, route: route) }
         let remote = address.endpoint.description
         let established = EstablishedBox()
         guard dials.add(established) else {

@@ -61,7 +61,9 @@ extension NodeRuntime {
                     channel.closeFuture.whenComplete { _ in self.admission.closed(ticket) }
                 }
             }
-        let listen = config.listen
+        guard let listen = config.listen else {
+            throw ListenError(message: "this node has no listener (\"listen\": \"none\"); it is reached through its relays")
+        }
         let channel: any Channel
         do {
             channel = try await bootstrap.bind(host: listen.host, port: Int(listen.port)).get()

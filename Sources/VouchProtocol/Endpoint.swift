@@ -1,15 +1,44 @@
 /// Where a node listens: a host (DNS name, IPv4 address, or IPv6 address in brackets) and a TCP
-/// port, written `host:port` (Protocol/profile.md §Endpoints).
+/// port, written `host:port` (Protocol/profile.md §Endpoints); or a relay the node has joined,
+/// written `relay://host:port/?id=RELAY-ID&device=DEVICE-ID` (Protocol/relay.md §2.1).
 public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+    /// The host and port to open TCP to: the node's own, or the relay's.
     public let host: String
     public let port: UInt16
+    /// Set for a relay endpoint: how to reach the node through the relay at host:port.
+    public let relay: RelayRoute?
     public static let maximumLength = 262
 
     public init(host: String, port: UInt16) throws {
         try self.init(parsing: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
     }
 
+    /// A relay endpoint: the node joined the relay at `relay` (a direct endpoint) as `route.device`.
+    public init(relay: Endpoint, route: RelayRoute) {
+        self.init(checkedHost: relay.host, port: relay.port, relay: route)
+    }
+
+    private init(checkedHost host: String, port: UInt16, relay: RelayRoute?) {
+        self.host = host
+        self.port = port
+        self.relay = relay
+    }
+
+    /// Direct first, relays after (Protocol/relay.md §5); stable within each kind.
+    public static func dialOrder(_ endpoints: [Endpoint]) -> [Endpoint] {
+        endpoints.filter { $0.relay == nil } + endpoints.filter { $0.relay != nil }
+    }
+
     public init(parsing text: String) throws {
+        if text.hasPrefix(RelayRoute.scheme) {
+            let (endpoint, route) = try RelayRoute.parse(text)
+            self.init(relay: try Endpoint(parsing: String(endpoint)), route: route)
+            return
+        }
+        try self.init(direct: text)
+    }
+
+    private init(direct text: String) throws {
         guard text.utf8.count <= Self.maximumLength else {
             throw ProtocolError(.fieldTooLong, "an endpoint is at most \(Self.maximumLength) bytes")
         }
@@ -44,7 +73,16 @@ public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
         }
         self.host = String(hostPart)
         self.port = port
+        self.relay = nil
     }
 
-    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var description: String {
+        let direct = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        return relay.map { $0.text(relayEndpoint: direct) } ?? direct
+    }
+
+    /// The relay's own `host:port` for a relay endpoint, the endpoint itself otherwise.
+    public var tcpEndpoint: Endpoint {
+        Endpoint(checkedHost: host, port: port, relay: nil)
+    }
 }

@@ -36,15 +36,6 @@ public struct DisclosureEntry: Sendable {
     public var audience: Visibility { DisclosureRule.audience(chosen, peerLevel) }
 }
 
-/// A connection whose owner's latest signed statement is not the level the owner chose.
-public struct VisibilityToShare: Sendable {
-    public let connection: [UInt8]
-    public let peer: NodeID
-    public let chosen: Visibility
-    /// When the owner's latest statement was made (Unix ms); nil when there is none.
-    public let ownSet: UInt64?
-}
-
 extension InvitationLedger {
     // MARK: Visibility
 
@@ -70,30 +61,6 @@ extension InvitationLedger {
         }
     }
 
-    /// The connections whose owner's latest statement is not the level the owner chose (or that
-    /// have none yet): what the node must sign and send. Found in SQL, verifying nothing: it runs
-    /// on the connection timer, every 2 s, where `connectionVisibilities()` verified every record
-    /// and statement of every connection (about 3 s of CPU per tick with 10,000 connections).
-    /// The statements were verified when they were stored.
-    public func visibilityToShare() throws -> [VisibilityToShare] {
-        try Row.fetchAll(db, sql: """
-            SELECT c.id, c.peer, c.own_visibility, s."set" AS own_set FROM connection c
-            LEFT JOIN visibility_statement s ON s.connection = c.id AND s.signer <> c.peer
-            WHERE s.level IS NULL OR s.level <> c.own_visibility ORDER BY c.id
-            """).map { row in
-            let id: Data = try row.required("id"), peer: Data = try row.required("peer")
-            guard let chosen = Visibility(rawValue: try row.required("own_visibility")) else {
-                throw NodeDatabase.damaged("connection \(Hex.encode(Array(id))) has an unknown visibility")
-            }
-            let set = try row.required("own_set", as: Int64?.self).map { stored -> UInt64 in
-                guard let value = UInt64(exactly: stored) else { throw NodeDatabase.damaged("a statement's time is negative") }
-                return value
-            }
-            return VisibilityToShare(connection: Array(id), peer: NodeID(publicKey: try Ed25519PublicKey(rawRepresentation: Array(peer))),
-                                     chosen: chosen, ownSet: set)
-        }
-    }
-
     /// Every connection with its visibility, in order of connection id.
     public func connectionVisibilities() throws -> [ConnectionVisibility] {
         let statements = try Row.fetchAll(db, sql: "SELECT connection, signer, document FROM visibility_statement").map { row in
@@ -116,6 +83,24 @@ extension InvitationLedger {
             let held = byConnection[stored.connection.id] ?? []
             return ConnectionVisibility(stored: stored, chosen: chosen, own: held.first { $0.signer != stored.peer },
                                         peer: held.first { $0.signer == stored.peer })
+        }
+    }
+
+    /// Connections whose latest own statement (signed by `me`) is missing or says another level
+    /// than the owner chose, with the time of that statement: what the node must sign and send.
+    /// Read without verifying anything again, since it runs on every tick.
+    public func statementsToMake(me: NodeID) throws -> [(id: [UInt8], peer: NodeID, level: Visibility, previous: UInt64?)] {
+        try Row.fetchAll(db, sql: """
+            SELECT c.id, c.peer, c.own_visibility, s."set" AS previous FROM connection c
+            LEFT JOIN visibility_statement s ON s.connection = c.id AND s.signer = ?
+            WHERE s.level IS NULL OR s.level != c.own_visibility
+            """, arguments: [Data(me.rawRepresentation)]).map { row in
+            let id: Data = try row.required("id"), peer: Data = try row.required("peer")
+            guard let level = Visibility(rawValue: try row.required("own_visibility")) else {
+                throw NodeDatabase.damaged("connection \(Hex.encode(Array(id))) has an unknown visibility")
+            }
+            let previous = try row.required("previous", as: Int64?.self).flatMap { UInt64(exactly: $0) }
+            return (Array(id), NodeID(publicKey: try Ed25519PublicKey(rawRepresentation: Array(peer))), level, previous)
         }
     }
 

@@ -7,18 +7,34 @@ public struct NodeConfig: Sendable, Equatable {
     /// The default TCP port of a Vouch node.
     public static let defaultPort: UInt16 = 7868
 
-    /// Where `vouch run` listens.
-    public var listen: Endpoint
+    /// Where `vouch run` listens; nil (`"listen": "none"`) for a node with no listener at all,
+    /// reachable only through its relays (Protocol/relay.md).
+    public var listen: Endpoint?
     /// How others reach this node, as published in the profile and the address; defaults to `listen`.
     public var advertise: [Endpoint]
+
+    /// Relays the node joins (`vouch relay add`), as strelaysrv prints their URIs.
+    public var relays: [RelayURI]
 
     /// Transport limits and timeouts; keys of the `limits` object override the defaults.
     public var limits: TransportLimits
 
-    public init(listen: Endpoint, advertise: [Endpoint] = [], limits: TransportLimits = .default) {
+    public init(listen: Endpoint?, advertise: [Endpoint] = [], relays: [RelayURI] = [], limits: TransportLimits = .default) {
         self.listen = listen
         self.advertise = advertise
+        self.relays = relays
         self.limits = limits
+    }
+
+    /// The value of `listen` (in config.json, `vouch init --listen`, `vouch run --listen`):
+    /// `none`, or a direct `host:port` (a relay endpoint is where others reach a node, not where it listens).
+    public static func listenSetting(_ text: String) throws -> Endpoint? {
+        if text == "none" { return nil }
+        let endpoint = try Endpoint(parsing: text)
+        guard endpoint.relay == nil else {
+            throw ProtocolError(.invalidValue, "a node listens on host:port; to be reached through a relay, use `vouch relay add`")
+        }
+        return endpoint
     }
 
     /// The `limits` keys, each a positive integer, and where it goes in `TransportLimits`.
@@ -43,7 +59,7 @@ public struct NodeConfig: Sendable, Equatable {
         NodeConfig(listen: try! Endpoint(parsing: "0.0.0.0:\(defaultPort)"))
     }
 
-    private static let knownKeys: Set<String> = ["listen", "advertise", "limits"]
+    private static let knownKeys: Set<String> = ["listen", "advertise", "relays", "limits"]
 
     public init(json bytes: [UInt8], source: String) throws {
         let object: Any
@@ -59,14 +75,22 @@ public struct NodeConfig: Sendable, Equatable {
         var config = NodeConfig.default
         do {
             if let listen = dict["listen"] {
-                guard let text = listen as? String else { throw StoreError(.invalidConfig, "\(source): \"listen\" must be a \"host:port\" string") }
-                config.listen = try Endpoint(parsing: text)
+                guard let text = listen as? String else {
+                    throw StoreError(.invalidConfig, "\(source): \"listen\" must be a \"host:port\" string or \"none\"")
+                }
+                config.listen = try Self.listenSetting(text)
             }
             if let advertise = dict["advertise"] {
                 guard let list = advertise as? [String] else {
                     throw StoreError(.invalidConfig, "\(source): \"advertise\" must be a list of \"host:port\" strings")
                 }
                 config.advertise = try list.map(Endpoint.init(parsing:))
+            }
+            if let relays = dict["relays"] {
+                guard let list = relays as? [String] else {
+                    throw StoreError(.invalidConfig, "\(source): \"relays\" must be a list of relay://HOST:PORT/?id=RELAY-ID strings")
+                }
+                config.relays = try list.map(RelayURI.init(parsing:))
             }
             if let limits = dict["limits"] {
                 // JSONDecoder, unlike JSONSerialization, refuses true/false and 1.5 where an Int is expected.
@@ -91,8 +115,9 @@ public struct NodeConfig: Sendable, Equatable {
     }
 
     public var json: [UInt8] {
-        var dict: [String: Any] = ["listen": listen.description]
+        var dict: [String: Any] = ["listen": listen?.description ?? "none"]
         if !advertise.isEmpty { dict["advertise"] = advertise.map(\.description) }
+        if !relays.isEmpty { dict["relays"] = relays.map(\.description) }
         let changed = Self.limitKeys.filter { $0.read(limits) != $0.read(.default) }
         if !changed.isEmpty { dict["limits"] = Dictionary(uniqueKeysWithValues: changed.map { ($0.key, $0.read(limits)) }) }
         let data = try! JSONSerialization.data(withJSONObject: dict, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])

@@ -92,17 +92,30 @@ extension NodeDatabase {
     }
 
     /// Messages whose next attempt is due at `now`.
-    public func dueOutbox(nowMilliseconds now: UInt64, limit: Int = 256) throws -> [OutboxEntry] {
+    /// Messages due at `now`, soonest first, leaving out those to the peers in `excluding` (being
+    /// delivered already), so that a peer that holds up its own messages does not hold up others'.
+    public func dueOutbox(nowMilliseconds now: UInt64, limit: Int = 256, excluding: Set<NodeID> = []) throws -> [OutboxEntry] {
         try read { db in
-            try Self.outboxRows(db, sql: "SELECT * FROM outbox WHERE next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?",
-                                arguments: [SQLInteger.storing(now, "now"), limit])
+            let (clause, busy) = Self.excluding(excluding)
+            return try Self.outboxRows(db, sql: "SELECT * FROM outbox WHERE next_attempt_at <= ?\(clause) ORDER BY next_attempt_at LIMIT ?",
+                                       arguments: [try SQLInteger.storing(now, "now")] + busy + [limit])
         }
     }
 
-    /// When the next attempt is due, or nil if the outbox is empty.
-    public func nextOutboxAttempt() throws -> UInt64? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT min(next_attempt_at) AS next FROM outbox WHERE next_attempt_at IS NOT NULL")
-                .flatMap { $0.hasNull(atIndex: 0) ? nil : try $0.unsigned("next") } }
+    /// When the next attempt is due (to a peer not in `excluding`), or nil if none is.
+    public func nextOutboxAttempt(excluding: Set<NodeID> = []) throws -> UInt64? {
+        let (clause, busy) = Self.excluding(excluding)
+        return try read { db in
+            try Row.fetchOne(db, sql: "SELECT min(next_attempt_at) AS next FROM outbox WHERE next_attempt_at IS NOT NULL\(clause)", arguments: busy)
+                .flatMap { $0.hasNull(atIndex: 0) ? nil : try $0.unsigned("next") }
+        }
+    }
+
+    /// `AND peer NOT IN (?, …)` and its arguments; nothing for an empty set.
+    private static func excluding(_ peers: Set<NodeID>) -> (String, StatementArguments) {
+        guard !peers.isEmpty else { return ("", []) }
+        return (" AND peer NOT IN (" + peers.map { _ in "?" }.joined(separator: ", ") + ")",
+                StatementArguments(peers.map { Data($0.rawRepresentation) }))
     }
 
     public func recordAttempt(_ id: MessageID, attempts: Int, nextAttemptAt: UInt64, error: String?) throws {

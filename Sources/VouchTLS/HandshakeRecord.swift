@@ -15,6 +15,11 @@ final class HandshakeRecord {
     let isClient: Bool
     /// The key a client insists on (nil: accept any key that passes the key policy).
     let expectedPeerKey: Ed25519PublicKey?
+    /// Set on a relay client (Protocol/relay.md §4): the SHA-256 the relay's certificate must
+    /// have. The relay's key may be of any type; only this digest identifies it.
+    let expectedCertificateDigest: [UInt8]?
+    /// True once the relay's certificate matched `expectedCertificateDigest`.
+    var certificateDigestMatched = false
 
     /// The peer's key, set once its certificate passed every check.
     var peerKey: Ed25519PublicKey?
@@ -25,9 +30,10 @@ final class HandshakeRecord {
     /// The first alert (other than close_notify) OpenSSL sent the peer.
     var alertSent: TLSAlert?
 
-    init(isClient: Bool, expectedPeerKey: Ed25519PublicKey?) {
+    init(isClient: Bool, expectedPeerKey: Ed25519PublicKey?, expectedCertificateDigest: [UInt8]? = nil) {
         self.isClient = isClient
         self.expectedPeerKey = expectedPeerKey
+        self.expectedCertificateDigest = expectedCertificateDigest
     }
 
     func refuse(_ code: TLSError.Code, _ message: String) {

@@ -23,7 +23,8 @@ final class OpenSSLConnection {
 
     /// What the handshake established, for `TLSHandshakeCompleted`.
     struct HandshakeSummary {
-        var peerKey: Ed25519PublicKey
+        /// Nil on a relay client, whose peer is identified by its certificate's digest only.
+        var peerKey: Ed25519PublicKey?
         var protocolVersion: String
         var cipher: String
         var keyExchangeGroup: String
@@ -40,7 +41,8 @@ final class OpenSSLConnection {
     /// reference too; this makes the ownership visible on the Swift side).
     private let configuration: TLSConfiguration
 
-    init(configuration: TLSConfiguration, isClient: Bool, expectedPeerKey: Ed25519PublicKey?) throws {
+    init(configuration: TLSConfiguration, isClient: Bool, expectedPeerKey: Ed25519PublicKey?,
+         expectedCertificateDigest: [UInt8]? = nil) throws {
         OpenSSLErrorQueue.clear()
         guard let ssl = SSL_new(configuration.context) else {
             throw TLSError(.configuration, "SSL_new failed", openSSLErrors: OpenSSLErrorQueue.drain())
@@ -63,7 +65,8 @@ final class OpenSSLConnection {
         self.readBIO = readBIO
         self.writeBIO = writeBIO
         self.configuration = configuration
-        self.record = HandshakeRecord(isClient: isClient, expectedPeerKey: expectedPeerKey)
+        self.record = HandshakeRecord(isClient: isClient, expectedPeerKey: expectedPeerKey,
+                                      expectedCertificateDigest: expectedCertificateDigest)
         guard record.attach(to: ssl) else {
             throw TLSError(.configuration, "SSL_set_ex_data failed", openSSLErrors: OpenSSLErrorQueue.drain())
         }
@@ -108,6 +111,9 @@ final class OpenSSLConnection {
     /// What the finished handshake established. Fails if a check the callbacks should already
     /// have made does not hold (defence in depth: this is what the handler reports upward).
     func handshakeSummary() -> Result<HandshakeSummary, TLSError> {
+        if record.expectedCertificateDigest != nil {
+            return relayHandshakeSummary()
+        }
         guard let peerKey = record.peerKey else {
             return .failure(TLSError(.noPeerCertificate, "the handshake completed without a verified peer key"))
         }
@@ -135,6 +141,22 @@ final class OpenSSLConnection {
         let group = vouch_SSL_negotiated_group_name(ssl).map { String(cString: $0) } ?? "unknown"
         return .success(HandshakeSummary(peerKey: peerKey, protocolVersion: version, cipher: cipher, keyExchangeGroup: group,
                                          applicationProtocol: alpn))
+    }
+
+    /// A relay client's summary: the relay's certificate matched its digest and it selected
+    /// `bep-relay`, or the handshake fails.
+    private func relayHandshakeSummary() -> Result<HandshakeSummary, TLSError> {
+        guard record.certificateDigestMatched, SSL_get0_peer_certificate(ssl) != nil else {
+            return .failure(TLSError(.noPeerCertificate, "the handshake completed without the relay's certificate checked"))
+        }
+        guard let selected = VouchALPN.selectedProtocol(ssl), selected == TLSConfiguration.relayProtocolName else {
+            return .failure(TLSError(.alpnMismatch, "the relay did not select \(TLSConfiguration.relayProtocolName)"))
+        }
+        let version = String(cString: SSL_get_version(ssl))
+        let cipher = SSL_get_current_cipher(ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } ?? "unknown"
+        let group = vouch_SSL_negotiated_group_name(ssl).map { String(cString: $0) } ?? "unknown"
+        return .success(HandshakeSummary(peerKey: nil, protocolVersion: version, cipher: cipher, keyExchangeGroup: group,
+                                         applicationProtocol: selected))
     }
 
     /// Decrypts up to the writable space of `buffer` (at least 1 byte is required).

@@ -34,6 +34,25 @@ let verifyPeerCertificateCallback: @convention(c) (Int32, OpaquePointer?) -> Int
     }
 
     let depth = X509_STORE_CTX_get_error_depth(store)
+    if let expectedDigest = record.expectedCertificateDigest {
+        // A relay (Protocol/relay.md §4): nothing but the leaf's SHA-256 is checked; chain and
+        // validity errors say nothing about it.
+        guard depth == 0 else { return 1 }
+        guard let certificate = X509_STORE_CTX_get_current_cert(store) else {
+            return reject(.noPeerCertificate, "the relay presented no certificate")
+        }
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = i2d_X509(certificate, &out)
+        guard length > 0, let out else { return reject(.noPeerCertificate, "the relay's certificate cannot be encoded") }
+        let digest = SHA256.hash(UnsafeBufferPointer(start: out, count: Int(length)))
+        vouch_OPENSSL_free(out)
+        guard ConstantTime.equals(digest, expectedDigest) else {
+            return reject(.peerKeyMismatch,
+                          "the relay's certificate (SHA-256 \(Hex.encode(digest))) is not the one its URI names (\(Hex.encode(expectedDigest)))")
+        }
+        record.certificateDigestMatched = true
+        return 1
+    }
     guard depth == 0 else {
         return reject(.unsupportedPeerKey, "the peer sent a certificate chain; Vouch expects one self-signed certificate")
     }

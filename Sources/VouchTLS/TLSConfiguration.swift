@@ -36,6 +36,13 @@ public final class TLSConfiguration: @unchecked Sendable {
     /// `NodeRuntime.configurePipeline`).
     public var isProductionProfile: Bool { profile == .production }
 
+    /// Whether this is a relay client's context (`relayClient`), which only
+    /// `VouchTLSHandler.Role.relayClient` may use and a vouch/1 connection never does.
+    public var isRelayClientProfile: Bool { profile.relayClient }
+
+    /// The ALPN protocol of a relay's protocol mode (syncthing-relay(7)).
+    public static let relayProtocolName = "bep-relay"
+
     /// Whether this is exactly `toleratingMissingALPNForBenchmarks`'s context, the one departure
     /// a benchmark may ask a node's listener to take.
     @_spi(Benchmarks)
@@ -50,6 +57,9 @@ public final class TLSConfiguration: @unchecked Sendable {
         var toleratesMissingALPN = false
         /// The key exchange groups offered and accepted, in OpenSSL's list syntax.
         var keyExchangeGroups = "x25519"
+        /// A client of a relay's protocol mode: ALPN `bep-relay`, a relay certificate of any key
+        /// type (ECDSA for strelaysrv), identified by its SHA-256 alone.
+        var relayClient = false
 
         static let production = Profile()
         static let benchmark = Profile(toleratesMissingALPN: true)
@@ -63,6 +73,20 @@ public final class TLSConfiguration: @unchecked Sendable {
     /// Builds the context with a fresh self-signed certificate for `privateKey`.
     public convenience init(privateKey: Ed25519PrivateKey) throws {
         try self.init(privateKey: privateKey, certificate: SelfSignedCertificate(key: privateKey, commonName: "vouch"))
+    }
+
+    /// The context a node talks to relays with in protocol mode (Protocol/relay.md §4): TLS 1.3
+    /// only, presenting `certificate` (the node's deterministic relay certificate, or a
+    /// throwaway one for a dialer), offering `bep-relay`, and accepting the signature schemes
+    /// and groups a relay's own key needs (strelaysrv makes an ECDSA P-256 key). Which relay it
+    /// is, is decided by the certificate digest each connection is given
+    /// (`VouchTLSHandler.Role.relayClient`). Not the node's profile: `isProductionProfile` is false,
+    /// so no vouch/1 connection can use it.
+    public static func relayClient(privateKey: Ed25519PrivateKey, certificate: SelfSignedCertificate) throws -> TLSConfiguration {
+        var profile = Profile.production
+        profile.relayClient = true
+        profile.keyExchangeGroups = "x25519:P-256"
+        return try TLSConfiguration(privateKey: privateKey, certificate: certificate, profile: profile)
     }
 
     /// A context that loads no certificate or key, so as a client it answers the server's
@@ -125,7 +149,11 @@ public final class TLSConfiguration: @unchecked Sendable {
         }
         try check(vouch_SSL_CTX_set_min_proto_version(context, TLS1_3_VERSION) == 1, "setting the minimum version")
         try check(vouch_SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) == 1, "setting the maximum version")
-        try check(vouch_SSL_CTX_set1_sigalgs_list(context, "ed25519") == 1, "restricting signature algorithms")
+        // A relay signs with whatever key it has; our own certificate is still Ed25519.
+        let serverSignatureSchemes = profile.relayClient
+            ? "ed25519:ecdsa_secp256r1_sha256:ecdsa_secp384r1_sha384:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:rsa_pss_rsae_sha512"
+            : "ed25519"
+        try check(vouch_SSL_CTX_set1_sigalgs_list(context, serverSignatureSchemes) == 1, "restricting signature algorithms")
         try check(vouch_SSL_CTX_set1_client_sigalgs_list(context, "ed25519") == 1, "restricting client signature algorithms")
         try check(vouch_SSL_CTX_set1_groups_list(context, profile.keyExchangeGroups) == 1, "restricting key exchange groups")
 
@@ -142,8 +170,11 @@ public final class TLSConfiguration: @unchecked Sendable {
         }
 
         SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verifyPeerCertificateCallback)
-        // Client side: offer vouch/1 (note: this function returns 0 on success).
-        let alpnResult = VouchALPN.wireFormat.withUnsafeBufferPointer {
+        // Client side: offer vouch/1, or bep-relay to a relay (note: this function returns 0 on success).
+        let alpn = profile.relayClient
+            ? [UInt8(Self.relayProtocolName.utf8.count)] + Array(Self.relayProtocolName.utf8)
+            : VouchALPN.wireFormat
+        let alpnResult = alpn.withUnsafeBufferPointer {
             SSL_CTX_set_alpn_protos(context, $0.baseAddress, UInt32($0.count))
         }
         try check(alpnResult == 0, "SSL_CTX_set_alpn_protos")

@@ -30,3 +30,15 @@ public struct TLSHandshakeCompleted: Sendable, Equatable {
         self.applicationProtocol = applicationProtocol
     }
 }
+
+/// The event a relay client's handler fires instead (`VouchTLSHandler.Role.relayClient`): the
+/// relay's certificate matched the digest in its URI and it selected `bep-relay`.
+public struct RelayTLSHandshakeCompleted: Sendable, Equatable {
+    public let protocolVersion: String
+    public let cipher: String
+
+    public init(protocolVersion: String, cipher: String) {
+        self.protocolVersion = protocolVersion
+        self.cipher = cipher
+    }
+}

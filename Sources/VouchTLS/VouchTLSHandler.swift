@@ -48,6 +48,10 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
         case server
         /// Connects; when `expectedPeerKey` is given, any other server key aborts the handshake.
         case client(expectedPeerKey: Ed25519PublicKey?)
+        /// Connects to a relay in protocol mode (Protocol/relay.md §4), with a context from
+        /// `TLSConfiguration.relayClient`: the relay's certificate must have this SHA-256, and
+        /// the handler fires `RelayTLSHandshakeCompleted` instead of `TLSHandshakeCompleted`.
+        case relayClient(certificateDigest: [UInt8])
     }
 
     /// Long enough for a slow peer on a bad network, short enough that a silent peer does not
@@ -83,14 +87,17 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
         closeTimeout: TimeAmount = VouchTLSHandler.defaultCloseTimeout,
         logger: Logger
     ) throws {
-        let expected: Ed25519PublicKey?
+        let expected: Ed25519PublicKey?, digest: [UInt8]?, isClient: Bool
         switch role {
-        case .server: expected = nil
-        case .client(let key): expected = key
+        case .server: (expected, digest, isClient) = (nil, nil, false)
+        case .client(let key): (expected, digest, isClient) = (key, nil, true)
+        case .relayClient(let certificateDigest): (expected, digest, isClient) = (nil, certificateDigest, true)
         }
-        let isClient: Bool
-        if case .client = role { isClient = true } else { isClient = false }
-        self.connection = try OpenSSLConnection(configuration: configuration, isClient: isClient, expectedPeerKey: expected)
+        guard (digest != nil) == configuration.isRelayClientProfile else {
+            throw TLSError(.configuration, "a relay connection needs the relay context, and only a relay connection may use it")
+        }
+        self.connection = try OpenSSLConnection(configuration: configuration, isClient: isClient, expectedPeerKey: expected,
+                                                expectedCertificateDigest: digest)
         self.handshakeTimeout = handshakeTimeout
         self.closeTimeout = closeTimeout
         self.logger = logger
@@ -257,7 +264,7 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
         guard let summary = handshakeSummary else { preconditionFailure("handshake completed without a summary") }
         logger.debug(
             "TLS handshake completed",
-            metadata: ["tls.peer": "\(Hex.encode(summary.peerKey.rawRepresentation))", "tls.cipher": "\(summary.cipher)"]
+            metadata: ["tls.peer": "\(summary.peerKey.map { Hex.encode($0.rawRepresentation) } ?? "relay")", "tls.cipher": "\(summary.cipher)"]
         )
         // Writes made before the handshake go first, ahead of anything written in reaction
         // to the event below.
@@ -268,9 +275,14 @@ public final class VouchTLSHandler: ChannelDuplexHandler {
         }
         context.flush()
         guard machine.state == .active else { return }
+        guard let peerKey = summary.peerKey else {
+            context.fireUserInboundEventTriggered(RelayTLSHandshakeCompleted(protocolVersion: summary.protocolVersion, cipher: summary.cipher))
+            readApplicationData(context: context)
+            return
+        }
         context.fireUserInboundEventTriggered(
             TLSHandshakeCompleted(
-                peerKey: summary.peerKey,
+                peerKey: peerKey,
                 protocolVersion: summary.protocolVersion,
                 cipher: summary.cipher,
                 keyExchangeGroup: summary.keyExchangeGroup,

@@ -1,4 +1,7 @@
+import NIOCore
+import NIOPosix
 import Testing
+import VouchCrypto
 import VouchTestKit
 import VouchAdmin
 import VouchNode
@@ -37,6 +40,31 @@ struct OutboxTests {
             #expect(cards.first?.signer == sender.id && cards.first?.sender == sender.id)
             #expect(peer.recorder.events("card.received").count == 1)
             #expect(sender.recorder.events("outbox.delivered").count == 1)
+        }
+    }
+
+    @Test("a peer whose handshake never completes holds up only its own messages: another peer's card is delivered while it hangs")
+    func aHangingPeerDoesNotHoldUpOthers() async throws {
+        // A TCP listener that accepts and never answers: the TLS handshake hangs until its timeout.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        try await withNodes(2, profileName: "Ada Lovelace") { nodes in
+            let (sender, peer) = (nodes[0], nodes[1])
+            let hanging = NodeAddress(id: NodeID(publicKey: try Ed25519PrivateKey().publicKey),
+                                      endpoint: try Endpoint(host: "127.0.0.1", port: UInt16(silent.localAddress!.port!)))
+            let now = Wire.now()
+            try sender.database.rememberPeer(hanging, nowMilliseconds: now)
+            let stuck = OutboxEntry(messageID: .random(), peer: hanging.id, delivery: .card(CardBody(document: [1])),
+                                    sentAt: now, expiresAt: now + 600_000, nextAttemptAt: now)
+            try sender.database.enqueue(stuck)
+            sender.startOutbox()
+            try await Task.sleep(for: .milliseconds(200))
+            _ = try await sender.runtime.adminRouter().handler(
+                AdminRequest(method: "card.send", params: ["address": .string(peer.address.description)]))
+            try await eventually("the card reaches the other peer", timeout: .seconds(20)) { !peer.recorder.events("card.received").isEmpty }
+            // The hanging peer's message is still on its first attempt: nothing waited for it.
+            let waiting = try #require(try sender.database.outbox().first { $0.messageID == stuck.messageID })
+            #expect(waiting.attempts == 0 && waiting.lastError == nil, "the other card went out while the hanging attempt was still running")
         }
     }
 

@@ -14,6 +14,8 @@ enum VectorBuilder {
         ("transport.json", transport),
         ("invitations.json", invitations),
         ("introductions.json", introductions),
+        ("relay.json", relay),
+        ("disclosure.json", disclosure),
     ]
 
     // MARK: Helpers

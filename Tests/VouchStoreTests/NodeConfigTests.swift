@@ -26,7 +26,7 @@ struct NodeConfigTests {
     }
 
     @Test func defaults() throws {
-        #expect(NodeConfig.default.listen.description == "0.0.0.0:7868")
+        #expect(NodeConfig.default.listen?.description == "0.0.0.0:7868")
         #expect(NodeConfig.default.advertise.isEmpty)
         #expect(try parse("{}") == .default)
     }
@@ -46,6 +46,19 @@ struct NodeConfigTests {
         }
         // Only what differs from the defaults is written for advertise.
         #expect(!String(decoding: NodeConfig.default.json, as: UTF8.self).contains("advertise"))
+    }
+
+    @Test("listen none and relays round-trip; a relay endpoint cannot be listened on; bad relay URIs are refused")
+    func listenNoneAndRelays() throws {
+        let id = "EWAO4YS-CAAPA4F-A5YK5K4-WOS3EIB-QFHRYSY-KWA3R6B-5HYCSFT-O4PWAQO"
+        let config = try NodeConfig(json: Array(#"{"listen": "none", "relays": ["relay://127.0.0.1:22067/?id=\#(id)&pingInterval=1m0s"]}"#.utf8), source: "x")
+        #expect(config.listen == nil)
+        #expect(config.relays.map(\.description) == ["relay://127.0.0.1:22067/?id=\(id)"])
+        #expect(try NodeConfig(json: config.json, source: "x") == config)
+        #expect(String(decoding: config.json, as: UTF8.self).contains(#""listen" : "none""#))
+        expectInvalid(#"{"relays": ["relay://127.0.0.1:22067/"]}"#, mentioning: ["id=RELAY-ID"])
+        expectInvalid(#"{"relays": "relay://127.0.0.1:22067/?id=\#(id)"}"#, mentioning: ["\"relays\" must be a list"])
+        expectInvalid(#"{"listen": "relay://127.0.0.1:22067/?id=\#(id)&device=\#(id)"}"#, mentioning: ["vouch relay add"])
     }
 
     @Test func savesAndLoadsInAHome() throws {

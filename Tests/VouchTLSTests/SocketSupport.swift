@@ -7,6 +7,7 @@ import VouchTLS
 /// What one TCP connection saw at the application layer, reported when it closed.
 struct ConnectionReport: Sendable {
     var handshake: TLSHandshakeCompleted?
+    var relayHandshake: RelayTLSHandshakeCompleted?
     var received: [UInt8] = []
     var errors: [TLSError] = []
     var otherErrors: [String] = []
@@ -50,6 +51,7 @@ final class ReportingHandler: ChannelInboundHandler {
             state.handshake = event
             if closeAfterHandshake { context.close(promise: nil) }
         }
+        if let event = event as? RelayTLSHandshakeCompleted { state.relayHandshake = event }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -127,13 +129,22 @@ func runTestClient(
     port: Int, configuration: TLSConfiguration, expectedPeerKey: Ed25519PublicKey?,
     message: String? = nil, closeAfterReceiving: Int? = nil, closeAfterHandshake: Bool = false
 ) async throws -> ConnectionReport {
+    try await runTestClient(port: port, configuration: configuration, role: .client(expectedPeerKey: expectedPeerKey),
+                            message: message.map { Array($0.utf8) }, closeAfterReceiving: closeAfterReceiving,
+                            closeAfterHandshake: closeAfterHandshake)
+}
+
+func runTestClient(
+    port: Int, configuration: TLSConfiguration, role: VouchTLSHandler.Role,
+    message: [UInt8]? = nil, closeAfterReceiving: Int? = nil, closeAfterHandshake: Bool = false
+) async throws -> ConnectionReport {
     let group = MultiThreadedEventLoopGroup.singleton
     let report = group.next().makePromise(of: ConnectionReport.self)
     let channel = try await ClientBootstrap(group: group)
         .channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandlers(
-                    VouchTLSHandler(role: .client(expectedPeerKey: expectedPeerKey), configuration: configuration, logger: .test),
+                    VouchTLSHandler(role: role, configuration: configuration, logger: .test),
                     ReportingHandler(
                         echo: false, closeAfterReceiving: closeAfterReceiving, closeAfterHandshake: closeAfterHandshake,
                         report: report
@@ -144,7 +155,7 @@ func runTestClient(
         .connect(host: "127.0.0.1", port: port)
         .get()
     if let message {
-        channel.writeAndFlush(ByteBuffer(string: message), promise: nil)
+        channel.writeAndFlush(ByteBuffer(bytes: message), promise: nil)
     }
     // A connection that never ends would hang the test: close it after the safety limit, so
     // the report comes back and the test's expectations fail instead.

@@ -23,9 +23,12 @@ public struct StatusResponse: Codable, Sendable, Equatable {
     public var sessionCount: Int
     /// Messages in the outbox, not yet acknowledged by their peer.
     public var queuedMessages: Int
+    /// The relays the node joins (Protocol/relay.md), and whether it is joined now.
+    public var relays: [RelayInfo]
 
     public init(id: String, shortID: String, listen: String, address: String?, uptimeSeconds: Int64, pid: Int32,
-                sessions: [SessionInfo], queuedMessages: Int) {
+                sessions: [SessionInfo], queuedMessages: Int, relays: [RelayInfo] = []) {
+        self.relays = relays
         self.id = id
         self.shortID = shortID
         self.listen = listen
@@ -41,6 +44,30 @@ public struct StatusResponse: Codable, Sendable, Equatable {
         case id, listen, address, sessions, pid
         case shortID = "short_id", uptimeSeconds = "uptime_seconds", sessionCount = "session_count"
         case queuedMessages = "queued_messages"
+        case relays
+    }
+
+    /// One relay: its URI, the endpoint others reach this node by through it, its state.
+    public struct RelayInfo: Codable, Sendable, Equatable {
+        public var uri: String
+        public var endpoint: String
+        public var joined: Bool
+        /// Failed attempts in a row since the last join.
+        public var failures: Int
+        public var lastError: String?
+
+        public init(uri: String, endpoint: String, joined: Bool, failures: Int, lastError: String?) {
+            self.uri = uri
+            self.endpoint = endpoint
+            self.joined = joined
+            self.failures = failures
+            self.lastError = lastError
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case uri, endpoint, joined, failures
+            case lastError = "last_error"
+        }
     }
 
     /// One authenticated session with a peer.

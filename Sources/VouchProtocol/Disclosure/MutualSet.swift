@@ -37,4 +37,34 @@ public enum MutualSet {
         defer { raw.cleanse() }
         return try X25519PrivateKey(rawRepresentation: raw)
     }
+
+    /// How many elements a side sends for `count` real ones: whole pages of
+    /// `MutualQueryBody.maximumElements`, at least one page. The other side then learns how many
+    /// pages there are, never how many connections (Protocol/disclosure.md §6.5).
+    public static func paddedCount(_ count: Int) -> Int {
+        let size = MutualQueryBody.maximumElements
+        return max(1, (count + size - 1) / size) * size
+    }
+
+    /// A padding element: X25519 of a fresh random scalar with the base point, a point of the
+    /// prime-order subgroup like every blinded element, so neither side can tell padding from a
+    /// connection, and (random) it meets no element of the other side.
+    public static func dummy() throws -> [UInt8] {
+        try X25519PrivateKey().publicKey.rawRepresentation
+    }
+
+    /// `blinded` with dummies added up to `paddedCount`, sorted bytewise (an order that says nothing).
+    public static func padded(_ blinded: [[UInt8]]) throws -> [[UInt8]] {
+        var all = blinded
+        for _ in blinded.count..<paddedCount(blinded.count) { all.append(try dummy()) }
+        return all.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// The asker's side of the intersection: the positions of `twice` (its elements blinded by
+    /// both sides, in the order it sent them) that appear in `theirs` (the answering node's set,
+    /// blinded again by the asker).
+    public static func common(twice: [[UInt8]], theirs: [[UInt8]]) -> [Int] {
+        let set = Set(theirs)
+        return twice.indices.filter { set.contains(twice[$0]) }
+    }
 }

@@ -49,9 +49,11 @@ public struct VisibilityStatement: Sendable, Equatable {
         }
     }
 
-    /// Whether this statement replaces `held` (the same side's statement held until now).
+    /// Whether this statement replaces `held` (the same side's statement held until now): a
+    /// later `set`; of two with the same `set`, the narrower level (so every node holding both
+    /// ends with the same one whatever order they came in, and consent is never widened by a tie).
     public func supersedes(_ held: VisibilityStatement?) -> Bool {
         guard let held else { return true }
-        return set > held.set
+        return set > held.set || (set == held.set && level < held.level)
     }
 }

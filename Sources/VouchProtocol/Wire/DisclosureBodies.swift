@@ -72,6 +72,8 @@ public struct ConnectionsQueryBody: Sendable, Equatable {
 /// envelopes) of the answering node that the asker may know of, and whether another page follows.
 public struct ConnectionsAnswerBody: Sendable, Equatable {
     public static let maximumRecords = 256
+    /// The records of one page stay under this many bytes, well under the frame limit (256 KiB).
+    public static let maximumBytes = 160_000
     public var records: [[UInt8]]
     public var more: Bool
 

@@ -21,6 +21,9 @@ final class Node: @unchecked Sendable {  // used by one test at a time
         self.port = port
     }
 
+    /// Whether it has a listener (`vouch init --listen none` makes one without; its port is then 0).
+    var listens: Bool { port != 0 }
+
     /// The address others use for it, as `vouch address` would print it.
     var address: String { "\(id)@127.0.0.1:\(port)" }
 
@@ -171,10 +174,12 @@ final class TestNet: @unchecked Sendable {  // used by one test at a time
     }
 
     /// `vouch init --listen 127.0.0.1:PORT` in a new home; `limits` go into config.json.
-    func makeNode(_ name: String, limits: [String: Int]? = nil) async throws -> Node {
+    /// `listening: false`: `--listen none`, a node reached only through relays.
+    func makeNode(_ name: String, limits: [String: Int]? = nil, listening: Bool = true) async throws -> Node {
         let home = root.appendingPathComponent(name, isDirectory: true)
-        let port = try Ports.free()
-        let result = try await ChildProcess.run(VouchBinary.url, ["init", "--home", home.path, "--listen", "127.0.0.1:\(port)", "--json"],
+        let port = listening ? try Ports.free() : 0
+        let listen = listening ? "127.0.0.1:\(port)" : "none"
+        let result = try await ChildProcess.run(VouchBinary.url, ["init", "--home", home.path, "--listen", listen, "--json"],
                                                environment: environment, directory: root)
         guard result.succeeded, let id = try result.json()["id"] as? String else { throw TestFailure("vouch init failed: \(result)") }
         let node = Node(name: name, home: home, id: id, port: port)
@@ -194,7 +199,7 @@ final class TestNet: @unchecked Sendable {  // used by one test at a time
                 if let line = child.stdoutLines.first {
                     let ready = try JSON.object(line, what: "the ready line of vouch run on \(node.name)")
                     guard ready["ready"] as? Bool == true, ready["id"] as? String == node.id,
-                          ready["listen"] as? String == "127.0.0.1:\(node.port)" else {
+                          ready["listen"] as? String == (node.listens ? "127.0.0.1:\(node.port)" : "none") else {
                         child.kill9()
                         throw TestFailure("vouch run on \(node.name) printed an unexpected ready line: \(line)\n  stderr: \(child.stderr)")
                     }

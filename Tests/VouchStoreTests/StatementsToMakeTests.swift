@@ -5,10 +5,10 @@ import VouchProtocol
 import VouchStore
 import VouchTestKit
 
-/// `visibilityToShare` (the connection timer's read, in SQL, verifying nothing) names exactly the
+/// `statementsToMake` (the connection timer's read, in SQL, verifying nothing) names exactly the
 /// connections the verifying read `connectionVisibilities` says need a new own statement.
-@Suite("Visibility to share")
-struct VisibilityToShareTests {
+@Suite("Statements to make")
+struct StatementsToMakeTests {
     @Test("missing, outdated and current own statements: the SQL read agrees with the verifying read, the peer's statement never counts as ours")
     func agreesWithTheVerifyingRead() async throws {
         let dir = try TemporaryDirectory()
@@ -37,15 +37,15 @@ struct VisibilityToShareTests {
             }
         }
         let (fast, verified) = try database.readInvitations { ledger in
-            (try ledger.visibilityToShare(), try ledger.connectionVisibilities().filter { $0.own?.level != $0.chosen })
+            (try ledger.statementsToMake(me: NodeID(publicKey: me.publicKey)), try ledger.connectionVisibilities().filter { $0.own?.level != $0.chosen })
         }
-        #expect(Set(fast.map(\.connection)) == Set([ids[0], ids[2], ids[3]]))
-        #expect(fast.map(\.connection) == verified.map(\.stored.connection.id))
-        for (row, model) in zip(fast, verified) {
+        #expect(Set(fast.map(\.id)) == Set([ids[0], ids[2], ids[3]]))
+        #expect(fast.map(\.id).sorted { $0.lexicographicallyPrecedes($1) } == verified.map(\.stored.connection.id))
+        for (row, model) in zip(fast.sorted { $0.id.lexicographicallyPrecedes($1.id) }, verified) {
             #expect(row.peer == model.stored.peer)
-            #expect(row.chosen == model.chosen)
-            #expect(row.ownSet == model.own?.set)
+            #expect(row.level == model.chosen)
+            #expect(row.previous == model.own?.set)
         }
-        #expect(fast.first { $0.connection == ids[2] }?.ownSet == now + 2)
+        #expect(fast.first { $0.id == ids[2] }?.previous == now + 2)
     }
 }

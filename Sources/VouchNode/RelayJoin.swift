@@ -1,0 +1,354 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+public import VouchProtocol
+import VouchCrypto
+import VouchTLS
+
+/// What `vouch status` shows for one relay.
+public struct RelayState: Sendable, Equatable {
+    public let uri: RelayURI
+    /// The endpoint others reach this node by through the relay.
+    public let endpoint: Endpoint
+    public let joined: Bool
+    public let failures: Int
+    public let lastError: String?
+}
+
+/// The node's permanent session with one relay (Protocol/relay.md §4): runs `RelayJoinMachine`
+/// on one event loop, and opens the sessions the relay invites it to, each of which becomes an
+/// inbound vouch/1 session exactly as if it had come through the listener.
+///
+/// `@unchecked Sendable`: every mutable property is touched only on `eventLoop`.
+final class RelayJoin: @unchecked Sendable {
+    let uri: RelayURI
+    let endpoint: Endpoint
+    private let runtime: NodeRuntime
+    private let tls: TLSConfiguration
+    private let eventLoop: any EventLoop
+    private var logger: Logger
+    private var machine: RelayJoinMachine
+    private var channel: (any Channel)?
+    private var timer: Scheduled<Void>?
+    private let snapshot: Mutex<(joined: Bool, failures: Int, lastError: String?)> = Mutex((false, 0, nil))
+
+    init(uri: RelayURI, runtime: NodeRuntime, tls: TLSConfiguration, device: RelayDeviceID) {
+        self.uri = uri
+        self.endpoint = uri.endpoint(for: device)
+        self.runtime = runtime
+        self.tls = tls
+        self.eventLoop = runtime.group.next()
+        machine = RelayJoinMachine(maximumSessions: runtime.limits.maximumInboundSessions / 2)
+        logger = runtime.logger
+        logger[metadataKey: "relay"] = .string(uri.description)
+    }
+
+    var state: RelayState {
+        let s = snapshot.withLock { $0 }
+        return RelayState(uri: uri, endpoint: endpoint, joined: s.joined, failures: s.failures, lastError: s.lastError)
+    }
+
+    func start() {
+        eventLoop.execute { [self] in run(machine.start(now: RelayClock.now())) }
+    }
+
+    func stop() async {
+        try? await eventLoop.submit { [self] in
+            run(machine.stop())
+            timer?.cancel()
+        }.get()
+    }
+
+    // MARK: Events from the connection's handler (on the event loop)
+
+    func handshakeCompleted() { run(machine.connected(now: RelayClock.now())) }
+
+    func received(_ message: RelayMessage) { run(machine.received(message, now: RelayClock.now())) }
+
+    func connectionEnded(_ reason: String) {
+        channel = nil
+        run(machine.connectionFailed(reason, now: RelayClock.now(), jitter: Double.random(in: 0..<1)))
+    }
+
+    // MARK: Actions
+
+    private func run(_ actions: [RelayJoinMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .connect: connect()
+            case .send(let message): channel?.writeAndFlush(message, promise: nil)
+            case .close(let reason):
+                logger.info("closing the relay session", metadata: ["reason": .string(reason)])
+                channel?.close(promise: nil)
+            case .openSession(let invitation): openSession(invitation)
+            case .wakeAt(let time):
+                timer?.cancel()
+                timer = eventLoop.scheduleTask(deadline: RelayClock.deadline(time)) { [self] in
+                    run(machine.timerFired(now: RelayClock.now()))
+                }
+            }
+        }
+        let joined = machine.isJoined, failures = machine.failures, lastError = machine.lastError
+        let was = snapshot.withLock { state in
+            defer { state = (joined, failures, lastError) }
+            return state.joined
+        }
+        if joined && !was { logger.info("joined the relay", metadata: ["endpoint": .string(endpoint.description)]) }
+    }
+
+    private func connect() {
+        let digest = uri.id.bytes, tls = self.tls, logger = self.logger
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(.seconds(10))
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(VouchTLSHandler(role: .relayClient(certificateDigest: digest), configuration: tls, logger: logger))
+                    try sync.addHandler(RelayMessageHandler())
+                    try sync.addHandler(RelayJoinHandler(join: self))
+                }
+            }
+            .connect(host: uri.endpoint.host, port: Int(uri.endpoint.port))
+            .hop(to: eventLoop)
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    if case .stopped = machine.phase { channel.close(promise: nil) } else { self.channel = channel }
+                case .failure(let error):
+                    connectionEnded("cannot connect to the relay: \(NodeRuntime.describeConnectFailure(error))")
+                }
+            }
+    }
+
+    /// Session mode at the relay's own host (never elsewhere: a relay cannot point the node at
+    /// another machine) and the invitation's port; the node is the TLS server.
+    private func openSession(_ invitation: RelaySessionInvitation) {
+        let established = eventLoop.makePromise(of: PeerSession.self)
+        let remote = "relay \(uri.endpoint)"
+        established.futureResult.hop(to: eventLoop).whenComplete { [self] result in
+            switch result {
+            case .success(let session):
+                machine.sessionOpened(established: true)
+                session.channel.closeFuture.hop(to: eventLoop).whenComplete { [self] _ in machine.sessionClosed() }
+            case .failure(let error):
+                machine.sessionOpened(established: false)
+                logger.info("a relayed session did not open", metadata: ["error": .string("\(error)")])
+            }
+        }
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(.seconds(10))
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [runtime] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RelaySessionHandler(
+                        runtime: runtime, invitation: invitation, role: .server, direction: .inbound,
+                        remoteAddress: remote, established: established))
+                }
+            }
+            .connect(host: uri.endpoint.host, port: Int(invitation.port))
+            .whenFailure { error in established.fail(error) }
+    }
+}
+
+/// Feeds a relay connection's events to its `RelayJoin`.
+final class RelayJoinHandler: ChannelInboundHandler {
+    typealias InboundIn = RelayMessage
+
+    private let join: RelayJoin
+    private var error: String?
+
+    init(join: RelayJoin) { self.join = join }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is RelayTLSHandshakeCompleted { join.handshakeCompleted() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        join.received(unwrapInboundIn(data))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if self.error == nil { self.error = "\(error)" }
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        join.connectionEnded(error ?? "the relay closed the connection")
+        context.fireChannelInactive()
+    }
+}
+
+/// Where the running node keeps its relay joins, for `vouch status` and shutdown.
+final class RelayRegistry: Sendable {
+    private let joins = Mutex<RelayJoins?>(nil)
+
+    func set(_ joins: RelayJoins) { self.joins.withLock { $0 = joins } }
+
+    var states: [RelayState] { joins.withLock { $0 }?.states ?? [] }
+
+    func stop() async {
+        guard let joins = self.joins.withLock({ j -> RelayJoins? in defer { j = nil }; return j }) else { return }
+        await joins.stop()
+    }
+}
+
+/// The relays a node has joined. Started by the node (or a test) and stopped with it.
+public final class RelayJoins: Sendable {
+    private let joins: [RelayJoin]
+
+    init(_ joins: [RelayJoin]) { self.joins = joins }
+
+    public var states: [RelayState] { joins.map(\.state) }
+
+    public func stop() async {
+        for join in joins { await join.stop() }
+    }
+}
+
+extension NodeRuntime {
+    /// The device ID relays know this node by: the SHA-256 of its deterministic relay certificate.
+    public var relayCertificate: RelayCertificate {
+        get throws { try RelayCertificate(key: identityKey) }
+    }
+
+    /// Joins each relay and keeps the joins up until `stop()`.
+    public func joinRelays(_ uris: [RelayURI]) throws -> RelayJoins {
+        let certificate = try relayCertificate
+        let tls = try TLSConfiguration.relayClient(privateKey: identityKey, certificate: SelfSignedCertificate(der: certificate.der))
+        let joins = uris.map { RelayJoin(uri: $0, runtime: self, tls: tls, device: certificate.deviceID) }
+        for join in joins { join.start() }
+        return RelayJoins(joins)
+    }
+
+    /// A session with `address.id` through the relay of a relay endpoint (Protocol/relay.md §4):
+    /// a ConnectRequest with a throwaway certificate, then session mode, then vouch/1 as the TLS
+    /// client pinning the node ID.
+    func connectThroughRelay(_ address: NodeAddress, route: RelayRoute) async throws -> PeerSession {
+        for attempt in 1... {
+            do {
+                return try await connectThroughRelayOnce(address, route: route)
+            } catch let collision as RelaySessionCollision where attempt < Self.relayDialAttempts {
+                logger.debug("relay session join collided; asking again", metadata: ["error": .string(collision.message)])
+            } catch let collision as RelaySessionCollision {
+                throw SessionError(kind: .closed, message: collision.message)
+            }
+        }
+        preconditionFailure("unreachable")
+    }
+
+    /// Dial attempts through a relay when its session joins collide (Protocol/relay.md §4).
+    static let relayDialAttempts = 3
+    /// How long a dialer waits before joining its session, so that the invited node, told at the
+    /// same moment, usually joins first (Protocol/relay.md §4).
+    static let relaySessionJoinDelay: TimeAmount = .milliseconds(25)
+
+    private func connectThroughRelayOnce(_ address: NodeAddress, route: RelayRoute) async throws -> PeerSession {
+        let relay = address.endpoint.tcpEndpoint
+        let throwaway = try Ed25519PrivateKey()
+        let tls = try TLSConfiguration.relayClient(privateKey: throwaway,
+                                                   certificate: SelfSignedCertificate(key: throwaway, commonName: "vouch-relay"))
+        let eventLoop = group.next()
+        let invited = eventLoop.makePromise(of: RelaySessionInvitation.self)
+        let logger = self.logger
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: eventLoop)
+                .connectTimeout(limits.handshakeTimeout.timeAmount)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let sync = channel.pipeline.syncOperations
+                        try sync.addHandler(VouchTLSHandler(role: .relayClient(certificateDigest: route.relay.bytes), configuration: tls, logger: logger))
+                        try sync.addHandler(RelayMessageHandler())
+                        try sync.addHandler(RelayConnectHandler(device: route.device, invited: invited))
+                    }
+                }
+                .connect(host: relay.host, port: Int(relay.port)).get()
+        } catch {
+            invited.fail(error)
+            throw SessionError(kind: .closed, message: "cannot connect to the relay \(relay): \(Self.describeConnectFailure(error))")
+        }
+        let invitation: RelaySessionInvitation
+        do {
+            invitation = try await invited.futureResult.get()
+        } catch {
+            channel.close(promise: nil)
+            throw SessionError(kind: .closed, message: "the relay \(relay) gave no session: \(error)")
+        }
+        channel.close(promise: nil)
+        try await eventLoop.scheduleTask(in: Self.relaySessionJoinDelay) {}.futureResult.get()
+        let established = eventLoop.makePromise(of: PeerSession.self)
+        let remote = address.endpoint.description
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(limits.handshakeTimeout.timeAmount)
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(RelaySessionHandler(
+                        runtime: self, invitation: invitation, role: .client(expectedPeerKey: address.id.publicKey),
+                        direction: .outbound, remoteAddress: remote, established: established))
+                }
+            }
+            .connect(host: relay.host, port: Int(invitation.port))
+            .whenFailure { error in established.fail(error) }
+        return try await established.futureResult.get()
+    }
+}
+
+/// A dialer's temporary protocol-mode connection: runs `RelayConnectMachine`.
+final class RelayConnectHandler: ChannelInboundHandler {
+    typealias InboundIn = RelayMessage
+
+    private var machine: RelayConnectMachine
+    private var invited: EventLoopPromise<RelaySessionInvitation>?
+    private var timer: Scheduled<Void>?
+
+    init(device: RelayDeviceID, invited: EventLoopPromise<RelaySessionInvitation>) {
+        machine = RelayConnectMachine(device: device)
+        self.invited = invited
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is RelayTLSHandshakeCompleted { run(machine.connected(now: RelayClock.now()), context: context) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        run(machine.received(unwrapInboundIn(data)), context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        invited?.fail(error)
+        invited = nil
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        run(machine.connectionClosed(), context: context)
+        timer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    private func run(_ actions: [RelayConnectMachine.Action], context: ChannelHandlerContext) {
+        for action in actions {
+            switch action {
+            case .send(let message): context.writeAndFlush(NIOAny(message), promise: nil)
+            case .openSession(let invitation):
+                timer?.cancel()
+                invited?.succeed(invitation)
+                invited = nil
+            case .fail(let reason):
+                timer?.cancel()
+                invited?.fail(SessionError(kind: .closed, message: reason))
+                invited = nil
+                context.close(promise: nil)
+            case .wakeAt(let time):
+                timer?.cancel()
+                timer = context.eventLoop.scheduleTask(deadline: RelayClock.deadline(time)) { [self] in
+                    run(machine.timerFired(now: RelayClock.now()), context: context)
+                }
+            }
+        }
+    }
+}

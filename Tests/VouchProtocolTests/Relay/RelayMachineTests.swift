@@ -1,0 +1,193 @@
+import Testing
+@testable import VouchProtocol
+
+@Suite("Relay client machines")
+struct RelayMachineTests {
+    static let success = RelayMessage.response(RelayResponse(code: RelayResponse.success, message: "success"))
+    static let invitation = RelaySessionInvitation(from: Array(repeating: 1, count: 32), key: Array(repeating: 2, count: 32),
+                                                   address: [], port: 22067, serverSocket: true)
+
+    func joined(at now: Duration = .seconds(100)) -> RelayJoinMachine {
+        var machine = RelayJoinMachine()
+        _ = machine.start(now: now)
+        _ = machine.connected(now: now)
+        _ = machine.received(Self.success, now: now)
+        return machine
+    }
+
+    @Test("start connects; TLS done sends the join; success joins and schedules the first ping")
+    func joins() {
+        var machine = RelayJoinMachine()
+        #expect(machine.start(now: .seconds(1)) == [.connect, .wakeAt(.seconds(31))])
+        #expect(machine.start(now: .seconds(1)) == [])
+        #expect(machine.connected(now: .seconds(2)) == [.send(.joinRelayRequest), .wakeAt(.seconds(32))])
+        #expect(machine.received(Self.success, now: .seconds(3)) == [.wakeAt(.seconds(33))])
+        #expect(machine.isJoined)
+        #expect(machine.failures == 0)
+    }
+
+    @Test("a joined session pings after 30 s of our silence and answers the relay's pings")
+    func keepsAlive() {
+        var machine = joined()
+        #expect(machine.timerFired(now: .seconds(110)) == [.wakeAt(.seconds(130))])
+        #expect(machine.timerFired(now: .seconds(130)) == [.send(.ping), .wakeAt(.seconds(160))])
+        #expect(machine.received(.pong, now: .seconds(131)) == [])
+        #expect(machine.received(.ping, now: .seconds(150)) == [.send(.pong)])
+        #expect(machine.timerFired(now: .seconds(160)) == [.wakeAt(.seconds(180))])
+    }
+
+    @Test("a relay silent for 90 s is dead: closed, then retried after the backoff")
+    func deadRelay() {
+        var machine = joined()
+        _ = machine.timerFired(now: .seconds(130))
+        _ = machine.timerFired(now: .seconds(160))
+        let actions = machine.timerFired(now: .seconds(190))
+        #expect(actions.count == 1)
+        guard case .close = actions.first else { Issue.record("expected a close: \(actions)"); return }
+        #expect(machine.connectionFailed("closed", now: .seconds(190), jitter: 0.5) == [.wakeAt(.seconds(191))])
+        #expect(machine.lastError?.contains("sent nothing") == true)
+        #expect(machine.timerFired(now: .milliseconds(190_500)) == [])
+        #expect(machine.timerFired(now: .seconds(191)) == [.connect, .wakeAt(.seconds(221))])
+    }
+
+    @Test("failures back off as the retry schedule says, and a join resets them")
+    func backoff() {
+        var machine = RelayJoinMachine()
+        var now = Duration.zero
+        var delays: [Duration] = []
+        _ = machine.start(now: now)
+        for _ in 0..<4 {
+            guard case .wakeAt(let at) = machine.connectionFailed("connection refused", now: now, jitter: 0.5).first else { return }
+            delays.append(at - now)
+            now = at
+            _ = machine.timerFired(now: now)
+        }
+        #expect(delays == [.seconds(1), .seconds(2), .seconds(4), .seconds(8)])
+        #expect(machine.failures == 4)
+        #expect(machine.lastError == "connection refused")
+        _ = machine.connected(now: now)
+        _ = machine.received(Self.success, now: now)
+        #expect(machine.failures == 0)
+        #expect(machine.lastError == nil)
+    }
+
+    static let refusals: [(String, RelayMessage)] = [
+        ("already connected", .response(RelayResponse(code: 2, message: "already connected"))),
+        ("relay full", .relayFull),
+        ("invitation before the join", .sessionInvitation(invitation)),
+        ("a join request from the relay", .joinRelayRequest),
+    ]
+
+    @Test("while joining, anything but success closes with the reason", arguments: refusals)
+    func refusedJoin(what: String, message: RelayMessage) {
+        var machine = RelayJoinMachine()
+        _ = machine.start(now: .zero)
+        _ = machine.connected(now: .zero)
+        let actions = machine.received(message, now: .seconds(1))
+        guard case .close(let reason) = actions.first, actions.count == 1 else { Issue.record("\(what): \(actions)"); return }
+        _ = machine.connectionFailed("eof", now: .seconds(1), jitter: 0)
+        #expect(machine.lastError == reason, "the machine's reason wins over the I/O layer's")
+        #expect(!machine.isJoined)
+    }
+
+    @Test("a relay that does not answer the join in time is given up on")
+    func joinTimeout() {
+        var machine = RelayJoinMachine()
+        _ = machine.start(now: .zero)
+        _ = machine.connected(now: .seconds(1))
+        #expect(machine.timerFired(now: .seconds(30)) == [])
+        guard case .close = machine.timerFired(now: .seconds(31)).first else { Issue.record("no close"); return }
+    }
+
+    @Test("invitations on a joined session open sessions, at most 8 at once; garbage closes")
+    func invitations() {
+        var machine = joined()
+        for _ in 0..<RelayJoinMachine.maximumPendingSessions {
+            #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(101)) == [.openSession(Self.invitation)])
+        }
+        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(101)) == [])
+        machine.sessionOpened(established: false)
+        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(101)) == [.openSession(Self.invitation)])
+        guard case .close = machine.received(.connectRequest(device: []), now: .seconds(102)).first else { Issue.record("no close"); return }
+    }
+
+    @Test("one relay carries at most its share of sessions, open and being opened; closed ones free their place")
+    func sessionLimit() {
+        var machine = RelayJoinMachine(maximumSessions: 3)
+        _ = machine.start(now: .zero)
+        _ = machine.connected(now: .zero)
+        _ = machine.received(Self.success, now: .zero)
+        for _ in 0..<3 { #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(1)) == [.openSession(Self.invitation)]) }
+        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(1)) == [], "three pending")
+        machine.sessionOpened(established: true)
+        machine.sessionOpened(established: true)
+        machine.sessionOpened(established: false)
+        #expect(machine.openSessions == 2 && machine.pendingSessions == 0)
+        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(2)) == [.openSession(Self.invitation)])
+        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(2)) == [], "two open, one pending")
+        machine.sessionClosed()
+        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(3)) == [.openSession(Self.invitation)])
+        #expect(RelayJoinMachine().maximumSessions == TransportLimits.default.maximumInboundSessions / 2)
+    }
+
+    @Test("stop closes an open session and nothing restarts it")
+    func stops() {
+        var machine = joined()
+        #expect(machine.stop() == [.close(reason: "the node is stopping")])
+        #expect(machine.connectionFailed("closed", now: .seconds(200), jitter: 0) == [])
+        #expect(machine.timerFired(now: .seconds(1000)) == [])
+        #expect(machine.start(now: .seconds(1000)) == [])
+    }
+
+    @Test("session mode: join with the key, success hands the rest of the bytes to TLS")
+    func sessionMode() throws {
+        var machine = RelaySessionMachine(invitation: Self.invitation)
+        #expect(machine.connected(now: .zero) == [.send(.joinSessionRequest(key: Self.invitation.key)), .wakeAt(.seconds(10))])
+        let bytes = try Self.success.encoded()
+        #expect(machine.received(Array(bytes.prefix(5))) == [])
+        #expect(machine.received(Array(bytes.dropFirst(5)) + [0x16, 0x03]) == [.startTLS(remainder: [0x16, 0x03])])
+        #expect(machine.received([1, 2, 3]) == [])
+        #expect(machine.timerFired(now: .seconds(20)) == [])
+    }
+
+    @Test("session mode: a refusal, garbage or silence closes")
+    func sessionModeRefusals() throws {
+        var refused = RelaySessionMachine(invitation: Self.invitation)
+        _ = refused.connected(now: .zero)
+        guard case .close = refused.received(try RelayMessage.response(RelayResponse(code: 1, message: "not found")).encoded()).first else {
+            Issue.record("no close"); return
+        }
+        var garbage = RelaySessionMachine(invitation: Self.invitation)
+        _ = garbage.connected(now: .zero)
+        guard case .close(let reason) = garbage.received(Array("HTTP/1.1 200 OK\r\n".utf8)).first else { Issue.record("no close"); return }
+        #expect(reason.contains("garbage"))
+        var silent = RelaySessionMachine(invitation: Self.invitation)
+        _ = silent.connected(now: .zero)
+        guard case .close = silent.timerFired(now: .seconds(10)).first else { Issue.record("no close"); return }
+    }
+
+    @Test("a dialer asks for the device and takes only an invitation from that device")
+    func connectRequest() throws {
+        let device = try RelayDeviceID(bytes: Self.invitation.from)
+        var machine = RelayConnectMachine(device: device)
+        #expect(machine.connected(now: .zero) == [.send(.connectRequest(device: device.bytes)), .wakeAt(.seconds(10))])
+        #expect(machine.received(.sessionInvitation(Self.invitation)) == [.openSession(Self.invitation)])
+        #expect(machine.received(.sessionInvitation(Self.invitation)) == [])
+
+        var spliced = RelayConnectMachine(device: device)
+        _ = spliced.connected(now: .zero)
+        let other = RelaySessionInvitation(from: Array(repeating: 9, count: 32), key: [1], address: [], port: 1, serverSocket: false)
+        guard case .fail = spliced.received(.sessionInvitation(other)).first else { Issue.record("accepted another device"); return }
+
+        var absent = RelayConnectMachine(device: device)
+        _ = absent.connected(now: .zero)
+        #expect(absent.received(.response(RelayResponse(code: 1, message: "not found"))) == [.fail(reason: "the node is not at this relay now")])
+
+        var silent = RelayConnectMachine(device: device)
+        _ = silent.connected(now: .zero)
+        #expect(silent.timerFired(now: .seconds(10)) == [.fail(reason: "the relay did not answer in time")])
+        var dropped = RelayConnectMachine(device: device)
+        _ = dropped.connected(now: .zero)
+        #expect(dropped.connectionClosed() == [.fail(reason: "the relay closed the connection without an answer")])
+    }
+}
