@@ -132,13 +132,25 @@ let package = Package(
         fuzzTarget("FuzzInvitation", ["VouchProtocol"]),
         fuzzTarget("FuzzDisclosure", ["VouchCrypto", "VouchProtocol"]),
         fuzzTarget("FuzzRelayMessage", ["VouchProtocol"]),
-        fuzzTarget("FuzzNodeInbound", [
-            "VouchNode", "VouchProtocol", "VouchStore", "VouchTLS", "VouchAdmin",
-            .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
-        ]),
+        // A node on a temporary home and the node's inbound path, for the structure-aware node
+        // targets and the tests that show their generators reach the store.
+        .target(
+            name: "VouchFuzzNode",
+            dependencies: [
+                "VouchFuzzSupport", "VouchNode", "VouchProtocol", "VouchStore", "VouchTLS", "VouchCrypto",
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        fuzzTarget("FuzzNodeInbound", ["VouchFuzzNode", "VouchNode"]),
+        fuzzTarget("FuzzInvitationInbound", ["VouchFuzzNode", "VouchNode"]),
+        // The admin line's decoders and their oracle, shared by the two admin targets.
+        .target(name: "VouchFuzzAdmin", dependencies: ["VouchAdmin", .product(name: "NIOCore", package: "swift-nio")],
+                swiftSettings: swiftSettings),
         fuzzTarget("FuzzAdminLine", [
-            "VouchAdmin", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            "VouchAdmin", "VouchFuzzAdmin", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        fuzzTarget("FuzzAdminJSON", ["VouchFuzzAdmin", .product(name: "NIOCore", package: "swift-nio")]),
         // Support code the test targets share: child processes, temporary directories, polling.
         .target(name: "VouchTestKit", swiftSettings: swiftSettings),
         .testTarget(name: "VouchCryptoTests", dependencies: ["VouchCrypto", "VouchTestKit"], swiftSettings: swiftSettings),
@@ -171,6 +183,7 @@ let package = Package(
             name: "VouchNodeTests",
             dependencies: [
                 "VouchNode", "VouchProtocol", "VouchCrypto", "VouchTLS", "VouchStore", "VouchAdmin", "VouchTestKit",
+                "VouchFuzzSupport", "VouchFuzzNode",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

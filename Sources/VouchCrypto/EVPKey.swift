@@ -12,6 +12,10 @@ import Synchronization
 /// safe to share between threads) and the contexts are only touched while holding `contexts`.
 final class EVPKey: @unchecked Sendable {
     let pointer: OpaquePointer
+    /// The library context the key was made in, where its verification is set up: nil for the
+    /// default context, or `VerificationLibraryContext` for keys made by `Ed25519PublicKeyBuilder`.
+    /// (Setting up a key's verification in another context than its own makes OpenSSL export it.)
+    let libraryContext: OpaquePointer?
     private let contexts = Mutex<Contexts>(Contexts())
 
     private struct Contexts: ~Copyable {
@@ -23,12 +27,18 @@ final class EVPKey: @unchecked Sendable {
         }
     }
 
-    /// Takes ownership of `pointer`.
-    init(taking pointer: OpaquePointer) {
+    /// Takes ownership of `pointer`, a key made in `libraryContext` (nil: OpenSSL's default).
+    init(taking pointer: OpaquePointer, libraryContext: OpaquePointer? = nil) {
         self.pointer = pointer
+        self.libraryContext = libraryContext
     }
 
     deinit { EVP_PKEY_free(pointer) }
+
+    /// The name of the provider whose key manager holds the key (for tests: always `default`).
+    var providerName: String? {
+        EVP_PKEY_get0_provider(pointer).flatMap { OSSL_PROVIDER_get0_name($0) }.map { String(cString: $0) }
+    }
 
     func rawPublicKey(length: Int) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: length)
@@ -105,12 +115,12 @@ final class EVPKey: @unchecked Sendable {
         contexts.withLock { verifyContext(&$0) != nil }
     }
 
-    /// The key's `EVP_MD_CTX` for verifying, made on first use (`EVP_DigestVerifyInit`, which
-    /// fetches the signature implementation), or nil if OpenSSL refused.
+    /// The key's `EVP_MD_CTX` for verifying, made on first use (`EVP_DigestVerifyInit_ex` in the
+    /// key's library context, which fetches the signature implementation), or nil if OpenSSL refused.
     private func verifyContext(_ ctx: inout Contexts) -> OpaquePointer? {
         if let verify = ctx.verify { return verify }
         guard let md = EVP_MD_CTX_new() else { return nil }
-        guard EVP_DigestVerifyInit(md, nil, nil, nil, pointer) == 1 else {
+        guard EVP_DigestVerifyInit_ex(md, nil, nil, libraryContext, nil, pointer, nil) == 1 else {
             EVP_MD_CTX_free(md)
             OpenSSLErrorQueue.clear()
             return nil

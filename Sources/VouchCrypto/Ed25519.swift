@@ -28,7 +28,7 @@ public struct Ed25519PublicKey: Sendable, Hashable {
             throw CryptoError(.weakKey, "refused Ed25519 public key: \(reason)")
         }
         self.rawRepresentation = raw
-        self.key = EVPKey(taking: try Ed25519PublicKeyBuilder.makeKey(raw))
+        self.key = EVPKey(taking: try Ed25519PublicKeyBuilder.makeKey(raw), libraryContext: try VerificationLibraryContext.pointer())
     }
 
     /// Takes an `EVP_PKEY` that already holds an Ed25519 key (from a certificate or private key).
@@ -61,9 +61,6 @@ public struct Ed25519PublicKey: Sendable, Hashable {
 
     public static func == (a: Self, b: Self) -> Bool { a.rawRepresentation == b.rawRepresentation }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawRepresentation) }
-
-    /// The `EVP_PKEY`, for the TLS layer that pins peers and builds certificates.
-    package var evpKey: OpaquePointer { key.pointer }
 }
 
 /// An Ed25519 private key held by OpenSSL. The seed never leaves it except through the key file.

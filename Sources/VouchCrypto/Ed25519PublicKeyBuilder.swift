@@ -10,7 +10,8 @@ import Synchronization
 /// was paid per document: 16,000 of the 32,000 instructions of building a key, 1.3 of its 2.5 µs
 /// (Docs/benchmarks.md, "Ed25519 cold path"). Here the context is made once
 /// (`EVP_PKEY_CTX_new_from_name` + `EVP_PKEY_fromdata_init`) and each key is only the import.
-/// The key is the same as before: same provider, same key manager, same checks.
+/// The key is the same as before: same provider, same key manager, same checks. The contexts,
+/// and so the keys, belong to `VerificationLibraryContext`, not to OpenSSL's default context.
 ///
 /// An `EVP_PKEY_CTX` must not be used by two threads at once (OpenSSL shares only objects it
 /// documents as thread-safe, such as a finished `EVP_PKEY`), so contexts are lent out, one per
@@ -49,7 +50,7 @@ enum Ed25519PublicKeyBuilder {
 
     private static func take() throws -> Context {
         if let pooled = pool.withLock({ $0.popLast() }) { return pooled }
-        guard let pointer = EVP_PKEY_CTX_new_from_name(nil, "ED25519", nil) else {
+        guard let pointer = EVP_PKEY_CTX_new_from_name(try VerificationLibraryContext.pointer(), "ED25519", nil) else {
             throw OpenSSLErrorQueue.failure("EVP_PKEY_CTX_new_from_name(ED25519)")
         }
         guard EVP_PKEY_fromdata_init(pointer) == 1 else {

@@ -10,20 +10,39 @@ public enum InboundMessageGenerator {
     public static func frame(_ input: inout FuzzInput, recipient: NodeID, freshID: [UInt8], nowMilliseconds now: UInt64) -> [UInt8] {
         let type = input.chance(10) ? input.text(limit: 32)
             : input.chance(40) ? input.pick(WireMessageType.allCases).rawValue : WireMessageType.card.rawValue
-        let sentAt = input.chance(15) ? input.uint64() : now - UInt64(input.index(below: 1000))
-        let expiresAt = input.chance(15) ? input.uint64() : sentAt &+ 1 &+ UInt64(input.index(below: 65_536)) * 16
+        return frame(&input, type: type, recipient: recipient, freshID: freshID, nowMilliseconds: now, headerEdges: .often) {
+            body(&$0, type: type)
+        }
+    }
+
+    /// How often the header's numbers and members leave the valid: `often` to test the receipt
+    /// checks, `rarely` when the body is what is tested and most messages should reach it.
+    public enum HeaderEdges: Sendable {
+        case often, rarely
+
+        func percent(_ often: Int) -> Int { self == .often ? often : max(1, often / 5) }
+    }
+
+    /// A message of `type` whose body `body` draws (after the header's choices).
+    public static func frame(_ input: inout FuzzInput, type: String, recipient: NodeID, freshID: [UInt8], nowMilliseconds now: UInt64,
+                             headerEdges edges: HeaderEdges, body: (inout FuzzInput) -> CBORValue) -> [UInt8] {
+        let sentAt = input.chance(edges.percent(15)) ? input.uint64() : now - UInt64(input.index(below: 1000))
+        // `often`: the zero choice expires 1 ms after it was sent (refused as expired unless the
+        // clock reads the same millisecond); `rarely`: it lives an hour, so it is read.
+        let lifetime: UInt64 = edges == .often ? 1 : 3_600_000
+        let expiresAt = input.chance(edges.percent(15)) ? input.uint64() : sentAt &+ lifetime &+ UInt64(input.index(below: 65_536)) * 16
         var members: [String: CBORValue] = [
-            "version": .unsigned(input.chance(5) ? input.uint64() : WireMessage.protocolVersion),
-            "id": .bytes(input.chance(5) ? messageID(&input) : freshID),
+            "version": .unsigned(input.chance(edges.percent(5)) ? input.uint64() : WireMessage.protocolVersion),
+            "id": .bytes(input.chance(edges.percent(5)) ? messageID(&input) : freshID),
             "type": .text(type),
             "sent_at": .unsigned(sentAt),
             "expires_at": .unsigned(expiresAt),
-            "to": .bytes(input.chance(5) ? input.rawBytes(maximum: 33) : recipient.rawRepresentation),
-            "body": body(&input, type: type),
+            "to": .bytes(input.chance(edges.percent(5)) ? input.rawBytes(maximum: 33) : recipient.rawRepresentation),
+            "body": body(&input),
         ]
-        if input.chance(30) { members["reply_to"] = .bytes(messageID(&input)) }
-        if input.chance(3) { members.removeValue(forKey: input.pick(Array(members.keys).sorted())) }
-        if input.chance(3) { members[input.text(limit: 12)] = CBORValueGenerator.value(&input) }
+        if input.chance(edges.percent(30)) { members["reply_to"] = .bytes(messageID(&input)) }
+        if input.chance(edges.percent(3)) { members.removeValue(forKey: input.pick(Array(members.keys).sorted())) }
+        if input.chance(edges.percent(3)) { members[input.text(limit: 12)] = CBORValueGenerator.value(&input) }
         return CBORValue.map(members).encoded
     }
 

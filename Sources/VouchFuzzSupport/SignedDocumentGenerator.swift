@@ -1,4 +1,4 @@
-import VouchCrypto
+public import VouchCrypto
 public import VouchProtocol
 
 /// Validly encoded, validly signed profile documents whose values come from the edges
@@ -13,6 +13,12 @@ public enum SignedDocumentGenerator {
         let type = input.chance(5) ? input.text(limit: 32) : DocumentType.profile.name
         let format: UInt64 = input.chance(5) ? input.uint64() : 1
         let key = input.pick(FuzzKeys.signers)
+        return envelope(&input, type: type, format: format, payload: payload, key: key)
+    }
+
+    /// A signed envelope of exactly these members, its signature valid unless a rare choice flips
+    /// one bit of it: the one place generators sign.
+    public static func envelope(_ input: inout FuzzInput, type: String, format: UInt64, payload: [UInt8], key: Ed25519PrivateKey) -> [UInt8] {
         let signer = key.publicKey.rawRepresentation
         let signed = SignedEnvelope.signatureInput(type: type, formatVersion: format, signer: signer, payload: payload)
         var signature = try! key.signature(for: signed)

@@ -145,7 +145,7 @@ struct CBORReader {
         }
     }
 
-    private mutating func readHead() throws -> (major: UInt8, argument: UInt64) {
+    mutating func readHead() throws -> (major: UInt8, argument: UInt64) {
         guard offset < bytes.count else { throw ProtocolError(.truncated, "input ends at byte \(offset) where an item was expected") }
         let start = offset
         let initial = bytes[offset]
@@ -186,12 +186,17 @@ struct CBORReader {
     }
 
     private mutating func take(_ count: UInt64) throws -> [UInt8] {
+        Array(bytes[try skip(count)])
+    }
+
+    /// Steps over the `count` content bytes of a string and returns where they lie.
+    mutating func skip(_ count: UInt64) throws -> Range<Int> {
         guard count <= UInt64(bytes.count - offset) else {
             throw ProtocolError(.truncated, "a string of \(count) bytes at byte \(offset) runs past the end of the input")
         }
-        let slice = Array(bytes[offset..<offset + Int(count)])
-        offset += Int(count)
-        return slice
+        let range = offset..<offset + Int(count)
+        offset = range.upperBound
+        return range
     }
 
     /// Refuses counts that cannot fit in the bytes left, before allocating anything for them.

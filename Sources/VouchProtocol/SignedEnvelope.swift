@@ -42,10 +42,24 @@ public struct SignedEnvelope: Sendable, Equatable {
 
     /// Parses an envelope and verifies its signature. The payload is not interpreted here; a
     /// verified envelope only says who signed which bytes under which type.
+    ///
+    /// A well-formed envelope is read in place (`SignedEnvelopeLayout`); anything else is decoded
+    /// by `CBORValue(canonical:)`, which says what is wrong, with the same checks in the same order.
     public init(verifying bytes: [UInt8]) throws {
         guard bytes.count <= Self.maximumEncodedSize else {
             throw ProtocolError(.tooLarge, "a signed document is at most \(Self.maximumEncodedSize) bytes, this is \(bytes.count)")
         }
+        if let layout = SignedEnvelopeLayout(bytes) {
+            try self.init(type: layout.type, formatVersion: layout.formatVersion, signer: Array(bytes[layout.signer]),
+                          payload: Array(bytes[layout.payload]), signature: Array(bytes[layout.signature]),
+                          signatureInput: { layout.signatureInput(bytes) })
+        } else {
+            try self.init(decoding: bytes)
+        }
+    }
+
+    /// The general path of `init(verifying:)`: decodes the whole envelope as `CBORValue`s first.
+    private init(decoding bytes: [UInt8]) throws {
         guard case .array(let items) = try CBORValue(canonical: bytes) else {
             throw ProtocolError(.malformed, "a signed document is a CBOR array of five items")
         }
@@ -57,6 +71,14 @@ public struct SignedEnvelope: Sendable, Equatable {
               case .bytes(let signature) = items[4] else {
             throw ProtocolError(.malformed, "a signed document is [type: text, format: uint, signer: bytes, payload: bytes, signature: bytes]")
         }
+        try self.init(type: type, formatVersion: formatVersion, signer: signer, payload: payload, signature: signature,
+                      signatureInput: { Self.signatureInput(type: type, formatVersion: formatVersion, signer: signer, payload: payload) })
+    }
+
+    /// The checks after decoding, shared by both paths: sizes, the signer's key policy, the
+    /// signature over `signatureInput()` (made only once the key is accepted).
+    private init(type: String, formatVersion: UInt64, signer: [UInt8], payload: [UInt8], signature: [UInt8],
+                 signatureInput: () -> [UInt8]) throws {
         guard signer.count == Ed25519.publicKeyByteCount else {
             throw ProtocolError(.malformed, "the signer is a 32-byte Ed25519 key, this is \(signer.count) bytes")
         }
@@ -69,8 +91,7 @@ public struct SignedEnvelope: Sendable, Equatable {
         } catch let error as CryptoError {
             throw ProtocolError(.weakKey, "the signer key is refused: \(error.message)")
         }
-        let input = Self.signatureInput(type: type, formatVersion: formatVersion, signer: signer, payload: payload)
-        guard key.isValidSignature(signature, for: input) else {
+        guard key.isValidSignature(signature, for: signatureInput()) else {
             throw ProtocolError(.badSignature, "the signature does not verify: the document was changed or not signed by \(NodeID(publicKey: key))")
         }
         self.type = type

@@ -24,8 +24,7 @@ import Testing
         }
     }
 
-    /// The `EVP_PKEY` holds exactly the bytes it was made from, and is an Ed25519 key to the rest
-    /// of OpenSSL (the TLS layer and certificates use it as such).
+    /// The `EVP_PKEY` holds exactly the bytes it was made from (and verifies the RFC's vectors).
     @Test("the EVP_PKEY holds the given bytes (RFC 8032 keys verify their vectors)") func theKeyHoldsTheGivenBytes() throws {
         for vector in rfc8032Vectors {
             let raw = hex(vector.publicKey)
