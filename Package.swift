@@ -109,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "VouchBench",
             dependencies: [
-                "VouchCrypto", "VouchProtocol", "VouchStore", "VouchTLS", "VouchNode",
+                "VouchCrypto", "VouchProtocol", "VouchStore", "VouchTLS", "VouchNode", "VouchAdmin",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

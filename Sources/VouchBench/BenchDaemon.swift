@@ -23,7 +23,10 @@ final class BenchDaemon {
     var pid: pid_t { process.pid }
     var isRunning: Bool { process.isRunning }
 
-    init(prefix: String, environment: [String: String] = [:], configure: (inout TransportLimits) -> Void = { _ in }) throws {
+    /// `prepare` runs after `vouch init` and before `vouch run`, with the home: a benchmark seeds
+    /// the store there (connections, statements), as the node would have it after months of use.
+    init(prefix: String, environment: [String: String] = [:], configure: (inout TransportLimits) -> Void = { _ in },
+         prepare: (NodeHome) throws -> Void = { _ in }) throws {
         vouch = try vouchProgram()
         directory = try TemporaryDirectory(prefix: prefix)
         home = directory.file("home").path
@@ -38,6 +41,7 @@ final class BenchDaemon {
             var config = try NodeConfig.load(from: nodeHome)
             configure(&config.limits)
             try config.save(to: nodeHome)
+            try prepare(nodeHome)
             configLine = String(decoding: config.json, as: UTF8.self)
                 .replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: " ")
             process = try ChildProcess(vouch, ["run", "--home", home, "--json"], environment: environment,

@@ -85,6 +85,12 @@ final class BenchPeer: Sendable {
     /// Sends `message` (a delivery) and returns the node's reply to it (`ack` or `error`). Fails
     /// if no reply comes within `timeout` seconds or the session ends.
     func request(_ message: WireMessage, timeout: Double = 30) async throws -> WireMessage {
+        try await timedRequest(message, timeout: timeout).reply
+    }
+
+    /// As `request`, with the seconds from writing the message to reading its reply, both
+    /// instants taken on the channel's event loop (the reply's frame decoded, its body not).
+    func timedRequest(_ message: WireMessage, timeout: Double = 30) async throws -> (reply: WireMessage, seconds: Double) {
         let handler = self.handler
         let loop = channel.eventLoop
         return try await loop.flatSubmit {
@@ -124,7 +130,7 @@ private final class BenchPeerHandler: ChannelInboundHandler {
     private var pending: [MessageID: (sentAt: Double, promise: EventLoopPromise<Double>, timer: Scheduled<Void>)] = [:]
     private var flooding: ((Int) -> Void)?
     /// Deliveries waiting for their reply, by message id.
-    private var requests: [MessageID: (promise: EventLoopPromise<WireMessage>, timer: Scheduled<Void>)] = [:]
+    private var requests: [MessageID: (sentAt: Double, promise: EventLoopPromise<(reply: WireMessage, seconds: Double)>, timer: Scheduled<Void>)] = [:]
 
     init(nodeID: NodeID) { self.nodeID = nodeID }
 
@@ -148,18 +154,18 @@ private final class BenchPeerHandler: ChannelInboundHandler {
         return promise.futureResult
     }
 
-    func request(_ message: WireMessage, timeout: TimeAmount, loop: any EventLoop) -> EventLoopFuture<WireMessage> {
+    func request(_ message: WireMessage, timeout: TimeAmount, loop: any EventLoop) -> EventLoopFuture<(reply: WireMessage, seconds: Double)> {
         guard let context, context.channel.isActive else {
             return loop.makeFailedFuture(BenchFailure("the session is closed"))
         }
-        let promise = context.eventLoop.makePromise(of: WireMessage.self)
+        let promise = context.eventLoop.makePromise(of: (reply: WireMessage, seconds: Double).self)
         let id = message.id
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let timer = context.eventLoop.scheduleTask(in: timeout) {
             bound.value.requests.removeValue(forKey: id)?.promise.fail(BenchFailure("no reply within \(timeout.nanoseconds / 1_000_000) ms"))
             return ()
         }
-        requests[id] = (promise, timer)
+        requests[id] = (monotonicSeconds(), promise, timer)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: message.encoded)), promise: nil)
         return promise.futureResult
     }
@@ -216,7 +222,7 @@ private final class BenchPeerHandler: ChannelInboundHandler {
         }
         if let replyTo = message.replyTo, let waiting = requests.removeValue(forKey: replyTo) {
             waiting.timer.cancel()
-            waiting.promise.succeed(message)
+            waiting.promise.succeed((message, monotonicSeconds() - waiting.sentAt))
             return
         }
         guard let replyTo = message.replyTo, let waiting = pending.removeValue(forKey: replyTo) else { return }

@@ -107,7 +107,7 @@ enum IngestBenchmark {
             let peers = try (0..<size).map { i in try InvitingPeer(index: first + i, invitee: NodeID(publicKey: nodeKey), perAddress: options.perAddress) }
             let parallel = options.parallel
             let cpu0 = try daemon.cpuSeconds(), t0 = monotonicSeconds()
-            let sessions = try runBlocking { try await openSessions(peers, parallel: parallel, port: port, nodeKey: nodeKey, group: group) }
+            let sessions = try runBlocking { try await openSessions(peers.map { SessionIdentity(tls: $0.tls, source: $0.source) }, parallel: parallel, port: port, nodeKey: nodeKey, group: group) }
             let t1 = monotonicSeconds(), cpu1 = try daemon.cpuSeconds()
             let replies = try runBlocking { await sendInvitations(peers, sessions: sessions) }
             let t2 = monotonicSeconds(), cpu2 = try daemon.cpuSeconds()
@@ -196,7 +196,13 @@ enum IngestBenchmark {
     }
 
     /// Opens one session per peer, `parallel` handshakes at a time; in the peers' order.
-    static func openSessions(_ peers: [InvitingPeer], parallel: Int, port: Int, nodeKey: Ed25519PublicKey,
+    /// Who opens a session: its TLS identity and its loopback source address.
+    struct SessionIdentity: Sendable {
+        let tls: TLSConfiguration
+        let source: String
+    }
+
+    static func openSessions(_ peers: [SessionIdentity], parallel: Int, port: Int, nodeKey: Ed25519PublicKey,
                              group: any EventLoopGroup) async throws -> [BenchPeer] {
         try await withThrowingTaskGroup(of: (Int, BenchPeer).self) { tasks in
             var next = 0

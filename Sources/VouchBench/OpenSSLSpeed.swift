@@ -24,6 +24,23 @@ enum OpenSSLSpeed {
         throw Failure(description: "openssl speed printed no +F6 line:\n\(output)")
     }
 
+    /// X25519 key agreements (`EVP_PKEY_derive`, one scalar multiplication each) per second that
+    /// `openssl speed -seconds N -mr ecdhx25519` reports.
+    ///
+    /// With `-mr`, the summary line for ECDH is `+F5:<index>:<bits>:<operations per second>:<seconds
+    /// per operation>`; X25519 is the curve of 253 bits.
+    static func ecdhX25519(seconds: Int) throws -> Double {
+        let output = try run(["speed", "-seconds", String(seconds), "-mr", "ecdhx25519"])
+        for line in output.split(whereSeparator: \.isNewline) where line.hasPrefix("+F5:") {
+            let fields = line.split(separator: ":")
+            guard fields.count >= 4, fields[2] == "253", let rate = Double(fields[3]) else {
+                throw Failure(description: "unexpected openssl speed line: \(line)")
+            }
+            return rate
+        }
+        throw Failure(description: "openssl speed printed no +F5 line:\n\(output)")
+    }
+
     /// Bytes per second `openssl speed -evp <cipher> -bytes <bytes> -seconds N -mr` reports for
     /// one thread, one buffer size (per second of CPU time, as `openssl speed` divides by default).
     ///

@@ -22,6 +22,8 @@ let benchmarks: [Benchmark] = [
     FFDHEBenchmark.benchmark,
     IngestBenchmark.benchmark,
     FanOutBenchmark.benchmark,
+    MutualBenchmark.benchmark,
+    ConnectionsOfBenchmark.benchmark,
     RelayBenchmark.benchmark,
 ]
 
@@ -45,6 +47,8 @@ func usage() -> String {
         "ingest:        --count N (10000) --batch N (1000) --parallel N (32 handshakes at a time) --per-address N (25 identities",
         "               per loopback address, at most 30); --seconds N  for openssl speed ed25519 (3)",
         "fan-out:       --count N (1000 connections) --timeout S (60)",
+        "mutual:        --count N (10000 connections per node) --common N (1000); --rounds N (3) --seconds N (openssl speed)",
+        "connections-of: --count N (10000 connections) --askers N (1000) --per-address N (25) --in-flight N,N,… (1,16,1000)",
         "relay:         --seconds N (per measurement), --rounds N: direct and relayed alternate",
     ]
     return lines.joined(separator: "\n")
