@@ -8,7 +8,7 @@ extension InvitationLedger {
     // MARK: Blocks
 
     public func isBlocked(_ node: NodeID) throws -> Bool {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM blocked_node WHERE node_id = ?"), arguments: [Data(node.rawRepresentation)]) != nil
+        try db.reusing(sql: "SELECT 1 FROM blocked_node WHERE node_id = ?") { try Row.fetchOne($0, arguments: [Data(node.rawRepresentation)]) } != nil
     }
 
     public func block(_ node: NodeID, now: UInt64) throws {
@@ -35,7 +35,7 @@ extension InvitationLedger {
     static let policyKey = "invitation_policy"
 
     public func policy() throws -> InvitationPolicy {
-        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM setting WHERE key = ?"), arguments: [Self.policyKey]) else {
+        guard let text = try db.reusing(sql: "SELECT value FROM setting WHERE key = ?", { try String.fetchOne($0, arguments: [Self.policyKey]) }) else {
             return .default
         }
         guard let policy = try? JSONDecoder().decode(InvitationPolicy.self, from: Data(text.utf8)) else {
@@ -56,13 +56,15 @@ extension InvitationLedger {
     /// `introduced`: the invitation came as an introduction offer from a connection.
     public func situation(for inviter: NodeID, now: UInt64, introduced: Bool = false) throws -> InvitationPolicy.Situation {
         let key = Data(inviter.rawRepresentation), at = try SQLInteger.storing(now, "now")
-        let lastDeclined = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(answered_at) FROM received_invitation WHERE inviter = ? AND state IN ('declined', 'expired') AND answered_at IS NOT NULL"),
-                                              arguments: [key])
+        let lastDeclined = try db.reusing(sql: "SELECT max(answered_at) FROM received_invitation WHERE inviter = ? AND state IN ('declined', 'expired') AND answered_at IS NOT NULL") {
+            try Int64.fetchOne($0, arguments: [key])
+        }
         return InvitationPolicy.Situation(
             inviterBlocked: try isBlocked(inviter),
             alreadyConnected: try isConnected(to: inviter),
-            inviterHasPending: try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM received_invitation WHERE inviter = ? AND state = 'pending' AND expires > ?"),
-                                                arguments: [key, at]) != nil,
+            inviterHasPending: try db.reusing(sql: "SELECT 1 FROM received_invitation WHERE inviter = ? AND state = 'pending' AND expires > ?") {
+                try Row.fetchOne($0, arguments: [key, at])
+            } != nil,
             lastDeclined: lastDeclined.flatMap { UInt64(exactly: $0) },
             pendingCount: try pendingCount(now: at),
             introduced: introduced)
@@ -74,11 +76,11 @@ extension InvitationLedger {
     /// whose WHERE term the query repeats so that SQLite may use it). Constant time in the size
     /// of the inbox, where count(*) over the pending rows was linear.
     func pendingCount(now: Int64) throws -> Int {
-        let pending = try Int.fetchOne(db.cachedStatement(sql: "SELECT pending FROM inbox_count WHERE id = 1")) ?? 0
-        let due = try Int.fetchOne(db.cachedStatement(sql: """
+        let pending = try db.reusing(sql: "SELECT pending FROM inbox_count WHERE id = 1") { try Int.fetchOne($0) } ?? 0
+        let due = try db.reusing(sql: """
             SELECT count(*) FROM received_invitation INDEXED BY received_invitation_open_expiry
             WHERE state IN ('pending', 'declined') AND state = 'pending' AND expires <= ?
-            """), arguments: [now]) ?? 0
+            """) { try Int.fetchOne($0, arguments: [now]) } ?? 0
         return pending - due
     }
 }

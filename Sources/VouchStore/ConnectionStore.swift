@@ -69,7 +69,7 @@ extension InvitationLedger {
     }
 
     public func isConnected(to peer: NodeID) throws -> Bool {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM connection WHERE peer = ?"), arguments: [Data(peer.rawRepresentation)]) != nil
+        try db.reusing(sql: "SELECT 1 FROM connection WHERE peer = ?") { try Row.fetchOne($0, arguments: [Data(peer.rawRepresentation)]) } != nil
     }
 
     func connectionRow(_ row: Row) throws -> StoredConnection {

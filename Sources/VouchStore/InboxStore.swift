@@ -37,10 +37,11 @@ extension NodeDatabase {
         try await groupedWrite { db in
             // Cached: prepared once per connection, not for every delivery (statement
             // preparation was a large part of a delivery's cost; see Docs/benchmarks.md).
-            try db.cachedStatement(sql: """
+            try db.reusing(sql: """
                 INSERT INTO received_message (sender, message_id, received_at, expires_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT DO NOTHING
-                """).execute(arguments: [Data(sender.rawRepresentation), Data(message.id.bytes), SQLInteger.storing(now, "now"), SQLInteger.storing(message.expiresAt, "expiresAt")])
+                """) { try $0.execute(arguments: [Data(sender.rawRepresentation), Data(message.id.bytes), SQLInteger.storing(now, "now"),
+                                                  SQLInteger.storing(message.expiresAt, "expiresAt")]) }
             guard db.changesCount > 0 else { return (.duplicate, nil) }
             return (.processed, try effect(db))
         }

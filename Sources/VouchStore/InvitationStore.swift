@@ -35,8 +35,9 @@ extension InvitationLedger {
     }
 
     public func received(inviter: NodeID, id: InvitationID) throws -> StoredReceivedInvitation? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM received_invitation WHERE inviter = ? AND invitation_id = ?"),
-                         arguments: [Data(inviter.rawRepresentation), Data(id.bytes)]).map(receivedRow)
+        try db.reusing(sql: "SELECT * FROM received_invitation WHERE inviter = ? AND invitation_id = ?") {
+            try Row.fetchOne($0, arguments: [Data(inviter.rawRepresentation), Data(id.bytes)])
+        }.map(receivedRow)
     }
 
     /// Every received invitation, newest first.
@@ -136,8 +137,9 @@ extension InvitationLedger {
 
     /// Our invitation to `invitee` that is pending and not due at `now`, if any.
     public func pendingSent(to invitee: NodeID, now: UInt64) throws -> StoredSentInvitation? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM sent_invitation WHERE invitee = ? AND state = 'pending' AND expires > ? ORDER BY handle DESC"),
-                         arguments: [Data(invitee.rawRepresentation), try SQLInteger.storing(now, "now")]).map(sentRow)
+        try db.reusing(sql: "SELECT * FROM sent_invitation WHERE invitee = ? AND state = 'pending' AND expires > ? ORDER BY handle DESC") {
+            try Row.fetchOne($0, arguments: [Data(invitee.rawRepresentation), try SQLInteger.storing(now, "now")])
+        }.map(sentRow)
     }
 
     /// Sent invitations still pending at or after their expiry.
