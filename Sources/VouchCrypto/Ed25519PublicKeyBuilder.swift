@@ -1,5 +1,4 @@
 internal import COpenSSL
-import Synchronization
 
 /// Makes the `EVP_PKEY` for a raw Ed25519 public key on a key-manager context set up once.
 ///
@@ -28,7 +27,7 @@ enum Ed25519PublicKeyBuilder {
         let pointer: OpaquePointer
     }
 
-    private static let pool = Mutex<[Context]>([])
+    private static let pool = PThreadLocked<[Context]>([])
 
     /// A new `EVP_PKEY` holding the 32 bytes `raw`, owned by the caller. Vouch's key policy is the
     /// caller's to check first (`Ed25519PublicKey`); OpenSSL checks only the length here.
