@@ -3,6 +3,7 @@ import Synchronization
 import VouchFuzzNode
 import VouchFuzzSupport
 import VouchNode
+import VouchCrypto
 
 /// Structure-aware, the invitation flow through the node's real inbound path: the fuzzer's bytes
 /// choose a short scenario (`InvitationFlowGenerator`) of validly signed invitations, context
@@ -29,7 +30,7 @@ public func fuzzInvitationInbound(_ data: UnsafePointer<UInt8>, _ count: Int) ->
 enum FuzzTarget {
     static let inputsPerDatabase: UInt64 = 32
     static let home = FuzzNode.scratchDirectory("vouch-fuzz-invitations")
-    private static let state = Mutex<(node: FuzzNode?, runtime: NodeRuntime?, serial: UInt64)>((nil, nil, 0))
+    private static let state = PThreadLocked<(node: FuzzNode?, runtime: NodeRuntime?, serial: UInt64)>((nil, nil, 0))
 
     /// The node for the next input and a serial number no input had.
     static func next() -> (NodeRuntime, UInt64) {

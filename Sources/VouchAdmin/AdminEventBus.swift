@@ -1,5 +1,6 @@
 public import Foundation
 import Synchronization
+import VouchCrypto
 
 /// Where the node publishes events and where each `events.follow` connection subscribes.
 ///
@@ -14,7 +15,7 @@ import Synchronization
 public final class AdminEventBus: Sendable {
     /// How many events a subscriber may have waiting before it is dropped.
     public let bufferLimit: Int
-    private let state = Mutex(State())
+    private let state = PThreadLocked(State())
 
     public init(bufferLimit: Int = 1024) {
         precondition(bufferLimit > 0, "an event buffer must hold at least one event")

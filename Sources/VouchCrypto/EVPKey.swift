@@ -16,7 +16,7 @@ final class EVPKey: @unchecked Sendable {
     /// default context, or `VerificationLibraryContext` for keys made by `Ed25519PublicKeyBuilder`.
     /// (Setting up a key's verification in another context than its own makes OpenSSL export it.)
     let libraryContext: OpaquePointer?
-    private let contexts = Mutex<Contexts>(Contexts())
+    private let contexts = PThreadLocked<Contexts>(Contexts())
 
     private struct Contexts: ~Copyable {
         var sign: OpaquePointer?

@@ -6,11 +6,11 @@ import Glibc
 /// shared by every thread of the process (the key-context pool): ThreadSanitizer sees a pthread
 /// mutex, while the Linux `Mutex` locks with futexes it cannot see, and so reports the accesses it
 /// orders as races (seen on the key-context pool and the admin client's state).
-package final class PThreadLocked<Value>: @unchecked Sendable {
+package final class PThreadLocked<Value: ~Copyable>: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 
-    package init(_ value: Value) {
+    package init(_ value: consuming Value) {
         self.value = value
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
@@ -22,7 +22,7 @@ package final class PThreadLocked<Value>: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    package func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+    package func withLock<T: ~Copyable, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)

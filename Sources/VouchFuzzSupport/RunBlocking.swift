@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import VouchCrypto
 
 /// Runs async work to completion from libFuzzer's synchronous callback, on libFuzzer's own
 /// thread (never on the cooperative pool, so blocking it cannot starve the work it waits for).
@@ -13,7 +14,7 @@ import Synchronization
 /// seven times slower. The result is moved out of the shared box for the same reason.
 public func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
     let executor = CallerThreadExecutor()
-    let result = Mutex<T?>(nil)
+    let result = PThreadLocked<T?>(nil)
     // The handle is dropped at once: the task's last reference is its own, released here.
     _ = Task(executorPreference: executor) {
         let value = await body()
@@ -25,7 +26,7 @@ public func runBlocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) 
 
 /// A task executor whose jobs the calling thread runs (`drain`), in order.
 final class CallerThreadExecutor: TaskExecutor, Sendable {
-    private let jobs = Mutex<[UnownedJob]>([])
+    private let jobs = PThreadLocked<[UnownedJob]>([])
     private let ready = DispatchSemaphore(value: 0)
 
     func enqueue(_ job: consuming ExecutorJob) {

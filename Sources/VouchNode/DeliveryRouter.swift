@@ -2,6 +2,7 @@ import Logging
 import Synchronization
 package import VouchProtocol
 import VouchStore
+import VouchCrypto
 
 /// Hands each delivery (a message that is acked: `WireMessageType.Kind.delivery`) to the service
 /// that owns its type, and turns the outcome into the reply: `ack` once the effect is committed
@@ -93,7 +94,7 @@ extension Delivery {
 
 /// The node's one `InvitationRateLimit`, shared by every session.
 final class InvitationRateGate: Sendable {
-    private let limit = Mutex(InvitationRateLimit())
+    private let limit = PThreadLocked(InvitationRateLimit())
 
     func admit(sender: NodeID, source: String?) -> Bool {
         let now = ContinuousClock.now - ContinuousClock.Instant.zeroReference

@@ -190,7 +190,7 @@ struct DisclosureService: Sendable {
     static func blind(_ points: [[UInt8]], with key: X25519PrivateKey) throws(ProtocolError) -> [[UInt8]] {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, points.count / 256)
         guard workers > 1 else { return try points.map { point throws(ProtocolError) in try MutualSet.blind(point, with: key) } }
-        let parts = Mutex<[Int: Result<[[UInt8]], ProtocolError>]>([:])
+        let parts = PThreadLocked<[Int: Result<[[UInt8]], ProtocolError>]>([:])
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             let range = (points.count * worker / workers)..<(points.count * (worker + 1) / workers)
             let part = Result { () throws(ProtocolError) -> [[UInt8]] in
@@ -340,10 +340,10 @@ struct DisclosureService: Sendable {
 /// What the node's disclosure answers share across sessions.
 final class DisclosureState: Sendable {
     /// Queries per asker (`QueryRateLimit`).
-    let rate = Mutex(QueryRateLimit())
+    let rate = PThreadLocked(QueryRateLimit())
     /// The answering side's blinded set of the last few intersections, so that every page of one
     /// query costs one pass over the set, not one per page. Bounded.
-    let blindedSets = Mutex<[(key: [UInt8], made: ContinuousClock.Instant, set: [[UInt8]])]>([])
+    let blindedSets = PThreadLocked<[(key: [UInt8], made: ContinuousClock.Instant, set: [[UInt8]])]>([])
     static let cachedSets = 8
     static let cacheLifetime: Duration = .seconds(60)
 }

@@ -1,15 +1,16 @@
 import NIOCore
 import Synchronization
 import VouchProtocol
+import VouchCrypto
 
 /// The listener's table of inbound connections: the pure `ConnectionAdmission`, which decides,
 /// and the channel of every admitted connection, so that an eviction it decides can be carried
 /// out. Thread-safe: connections are accepted and closed on every event loop.
 final class InboundConnections: Sendable {
-    private let state: Mutex<(admission: ConnectionAdmission, channels: [ConnectionAdmission.Ticket: any Channel])>
+    private let state: PThreadLocked<(admission: ConnectionAdmission, channels: [ConnectionAdmission.Ticket: any Channel])>
 
     init(limits: TransportLimits) {
-        state = Mutex((ConnectionAdmission(limits: limits), [:]))
+        state = PThreadLocked((ConnectionAdmission(limits: limits), [:]))
     }
 
     /// Admits `channel` from `address` or refuses it (the caller closes it then). An admitted

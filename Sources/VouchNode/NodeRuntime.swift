@@ -23,7 +23,7 @@ public final class NodeRuntime: Sendable {
     public let logger: Logger
     public let startedAt = ContinuousClock.now
     let admission: InboundConnections
-    private let serials = Mutex<UInt64>(0)
+    private let serials = PThreadLocked<UInt64>(0)
     private let eventSink: @Sendable (String, [String: JSONValue]) -> Void
     /// Dials in progress, abandoned together at shutdown.
     let dials = DialRegistry()

@@ -2,6 +2,7 @@ import VouchAdmin
 import VouchProtocol
 import VouchStore
 import Synchronization
+import VouchCrypto
 
 /// The sending side of the outbox (Protocol/transport.md §7): the one way any feature sends a
 /// message that must arrive. `OutboxWorker` delivers what is queued here.
@@ -43,7 +44,7 @@ struct Outbox: Sendable {
 
 /// A level-triggered wakeup: `signal()` makes the next (or current) `wait` return.
 final class OutboxWakeup: Sendable {
-    private let state = Mutex<(signalled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    private let state = PThreadLocked<(signalled: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
     func signal() {
         let waiter: CheckedContinuation<Void, Never>? = state.withLock { s in

@@ -11,7 +11,7 @@ import VouchStore
 /// error reply that retrying cannot fix drops it at once.
 /// The peers the outbox worker is delivering to now.
 final class PeersInFlight: Sendable {
-    private let claimed = Mutex(Set<NodeID>())
+    private let claimed = PThreadLocked(Set<NodeID>())
 
     var peers: Set<NodeID> { claimed.withLock { $0 } }
 

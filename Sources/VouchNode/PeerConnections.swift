@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 public import VouchProtocol
+import VouchCrypto
 @_spi(Benchmarks) import VouchTLS
 
 extension NodeRuntime {
@@ -109,9 +110,9 @@ extension NodeRuntime {
 
 /// Carries the session future out of the channel initializer.
 final class EstablishedBox: Sendable {
-    let value = Mutex<EventLoopFuture<PeerSession>?>(nil)
+    let value = PThreadLocked<EventLoopFuture<PeerSession>?>(nil)
     /// The channels dialed, and whether the dialing task was cancelled.
-    private let dialing = Mutex<(channels: [any Channel], cancelled: Bool)>(([], false))
+    private let dialing = PThreadLocked<(channels: [any Channel], cancelled: Bool)>(([], false))
 
     /// Remembers a channel being dialed; false if the dial is cancelled already.
     func track(_ channel: any Channel) -> Bool {
@@ -134,7 +135,7 @@ final class EstablishedBox: Sendable {
 /// Every dial in progress, so that shutdown can abandon them all, whoever started them (the
 /// outbox worker or an admin request such as `ping`), instead of waiting for their timeouts.
 final class DialRegistry: Sendable {
-    private let state = Mutex<(dials: [ObjectIdentifier: EstablishedBox], closed: Bool)>(([:], false))
+    private let state = PThreadLocked<(dials: [ObjectIdentifier: EstablishedBox], closed: Bool)>(([:], false))
 
     /// Registers a dial; false once the node is shutting down.
     func add(_ dial: EstablishedBox) -> Bool {

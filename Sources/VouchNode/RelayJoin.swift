@@ -31,7 +31,7 @@ final class RelayJoin: @unchecked Sendable {
     private var machine: RelayJoinMachine
     private var channel: (any Channel)?
     private var timer: Scheduled<Void>?
-    private let snapshot: Mutex<(joined: Bool, failures: Int, lastError: String?)> = Mutex((false, 0, nil))
+    private let snapshot: PThreadLocked<(joined: Bool, failures: Int, lastError: String?)> = PThreadLocked((false, 0, nil))
 
     init(uri: RelayURI, runtime: NodeRuntime, tls: TLSConfiguration, device: RelayDeviceID) {
         self.uri = uri
@@ -182,7 +182,7 @@ final class RelayJoinHandler: ChannelInboundHandler {
 
 /// Where the running node keeps its relay joins, for `vouch status` and shutdown.
 final class RelayRegistry: Sendable {
-    private let joins = Mutex<RelayJoins?>(nil)
+    private let joins = PThreadLocked<RelayJoins?>(nil)
 
     func set(_ joins: RelayJoins) { self.joins.withLock { $0 = joins } }
 

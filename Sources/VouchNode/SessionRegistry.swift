@@ -1,9 +1,10 @@
 import Synchronization
 public import VouchProtocol
+import VouchCrypto
 
 /// The node's live sessions, at most one per peer (`SessionTieBreak` decides which one stays).
 public final class SessionRegistry: Sendable {
-    private let state = Mutex<[NodeID: PeerSession]>([:])
+    private let state = PThreadLocked<[NodeID: PeerSession]>([:])
 
     public init() {}
 

@@ -1,5 +1,6 @@
 package import GRDB
 import Synchronization
+import VouchCrypto
 
 /// Group commit: many small writes, each waiting for its own durable commit, share one SQLite
 /// transaction and so one fsync (`synchronous = FULL`). A peer's delivery is acknowledged only
@@ -69,7 +70,7 @@ package final class GroupCommit: Sendable {
 
     package let limits: Limits
     private let writer: any DatabaseWriter
-    private let state = Mutex(State())
+    private let state = PThreadLocked(State())
 
     package init(writer: any DatabaseWriter, limits: Limits = .default) {
         self.writer = writer
