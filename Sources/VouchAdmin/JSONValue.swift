@@ -93,7 +93,16 @@ extension JSONValue: Codable {
         } else if let value = try? container.decode(UInt64.self) {
             self = .uint(value)
         } else if let value = try? container.decode(Double.self) {
-            self = .double(value)
+            // A number written with a fraction or an exponent that is a whole number in range
+            // (`-9223372036854775808.08` reads as -2^63) is that integer: the one form a value
+            // has, so that encoding and reading it again gives the same value.
+            if let whole = Int64(exactly: value) {
+                self = .int(whole)
+            } else if let whole = UInt64(exactly: value) {
+                self = .uint(whole)
+            } else {
+                self = .double(value)
+            }
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
