@@ -143,7 +143,7 @@ struct DisclosureService: Sendable {
     /// The record with `target` if this node holds one and `asker` may know of it.
     private func introducer(_ target: NodeID, for asker: NodeID) throws -> IntroducerAnswerBody {
         try database.readInvitations { ledger in
-            DisclosureAnswer.introducer(try ledger.disclosureEntries().filter { $0.peer == target }.map { Self.candidate($0, tokens: [:]) },
+            DisclosureAnswer.introducer(try ledger.disclosureEntries(peer: target).map { Self.candidate($0, tokens: [:]) },
                                         target: target, asker: asker, askerIsConnection: try ledger.isConnected(to: asker))
         }
     }

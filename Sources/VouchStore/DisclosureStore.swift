@@ -42,12 +42,13 @@ extension InvitationLedger {
     /// The connections with ids after `after`, in id order, at most `limit`, without verifying
     /// anything again: the read that answers other nodes' questions, which must stay cheap with
     /// tens of thousands of connections.
-    public func disclosureEntries(after: [UInt8] = [], limit: Int = .max) throws -> [DisclosureEntry] {
+    /// `peer`: only the connections with that node (what an introducer question needs).
+    public func disclosureEntries(after: [UInt8] = [], limit: Int = .max, peer: NodeID? = nil) throws -> [DisclosureEntry] {
         try Row.fetchAll(db, sql: """
             SELECT c.id, c.peer, c.record, c.own_visibility, s.level AS peer_level FROM connection c
             LEFT JOIN visibility_statement s ON s.connection = c.id AND s.signer = c.peer
-            WHERE c.id > ? ORDER BY c.id LIMIT ?
-            """, arguments: [Data(after), limit]).map { row in
+            WHERE c.id > ?\(peer == nil ? "" : " AND c.peer = ?") ORDER BY c.id LIMIT ?
+            """, arguments: [Data(after)] + (peer.map { [Data($0.rawRepresentation)] } ?? []) + [limit]).map { row in
             let id: Data = try row.required("id"), peer: Data = try row.required("peer"), record: Data = try row.required("record")
             guard let chosen = Visibility(rawValue: try row.required("own_visibility")) else {
                 throw NodeDatabase.damaged("connection \(Hex.encode(Array(id))) has an unknown visibility")
