@@ -30,10 +30,14 @@ enum ProfileText {
             throw ProtocolError(.fieldTooLong, "\(label) is \(length) bytes long; the limit is \(maximumBytes)")
         }
         for scalar in value.unicodeScalars {
-            if scalar.properties.generalCategory == .control && !(allowsNewlines && scalar == "\n") {
+            // ASCII, most of any text, is decided without the Unicode tables (a measurable part
+            // of an invitation's cost): its controls are U+0000–U+001F and U+007F.
+            let ascii = scalar.value < 0x80
+            let control = ascii ? scalar.value < 0x20 || scalar.value == 0x7F : scalar.properties.generalCategory == .control
+            if control && !(allowsNewlines && scalar == "\n") {
                 throw ProtocolError(.invalidText, "\(label) contains a control character (U+\(hex(scalar)))")
             }
-            if invisibleSpoofers.contains(scalar.value) {
+            if !ascii && invisibleSpoofers.contains(scalar.value) {
                 throw ProtocolError(.invalidText, "\(label) contains an invisible character that can disguise text (U+\(hex(scalar)))")
             }
         }

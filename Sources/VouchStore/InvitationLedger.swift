@@ -45,8 +45,9 @@ public struct InvitationLedger {
     /// Whether (`inviter`, `id`) was withdrawn before it arrived (and so is never to be shown,
     /// however often it arrives, until the memory expires).
     public func wasWithdrawnEarly(inviter: NodeID, id: InvitationID, now: UInt64) throws -> Bool {
-        try Row.fetchOne(db, sql: "SELECT 1 FROM early_withdrawal WHERE inviter = ? AND invitation_id = ? AND expires > ?",
-                         arguments: [Data(inviter.rawRepresentation), Data(id.bytes), try SQLInteger.storing(now, "now")]) != nil
+        try db.reusing(sql: "SELECT 1 FROM early_withdrawal WHERE inviter = ? AND invitation_id = ? AND expires > ?") {
+            try Row.fetchOne($0, arguments: [Data(inviter.rawRepresentation), Data(id.bytes), try SQLInteger.storing(now, "now")])
+        } != nil
     }
 
     public func knowsPeer(_ node: NodeID) throws -> Bool {

@@ -62,12 +62,12 @@ extension InvitationLedger {
     public func insertReceived(_ invitation: Invitation, body: InvitationBody, introduction: SignedIntroduction? = nil,
                                crossing: Bool, now: UInt64) throws -> Int64 {
         let handle = try nextInboxHandle()
-        try db.execute(sql: """
+        try db.reusing(sql: """
             INSERT INTO received_invitation (handle, inviter, invitation_id, body, state, expires, received_at, crossing, introduction)
             VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)
-            """, arguments: [handle, Data(invitation.inviter.rawRepresentation), Data(invitation.terms.id.bytes), Data(body.value.encoded),
-                             try SQLInteger.storing(invitation.terms.expires, "expires"), try SQLInteger.storing(now, "now"), crossing,
-                             introduction.map { Data($0.envelope.encoded) }])
+            """) { try $0.execute(arguments: [handle, Data(invitation.inviter.rawRepresentation), Data(invitation.terms.id.bytes), Data(body.value.encoded),
+                                              try SQLInteger.storing(invitation.terms.expires, "expires"), try SQLInteger.storing(now, "now"), crossing,
+                                              introduction.map { Data($0.envelope.encoded) }]) }
         return handle
     }
 
@@ -75,11 +75,11 @@ extension InvitationLedger {
     /// numbered together, so a number the owner types names one thing. Never reused (the
     /// AUTOINCREMENT counter of received invitations counts too).
     func nextInboxHandle() throws -> Int64 {
-        let used = try Int64.fetchOne(db, sql: """
+        let used = try db.reusing(sql: """
             SELECT max(h) FROM (SELECT max(handle) AS h FROM received_invitation
                                 UNION ALL SELECT max(handle) FROM introduction_request
                                 UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'received_invitation')
-            """) ?? 0
+            """) { try Int64.fetchOne($0) } ?? 0
         return used + 1
     }
 

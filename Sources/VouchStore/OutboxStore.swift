@@ -50,10 +50,10 @@ extension NodeDatabase {
     /// Records where `id` is reached; `replace` false keeps an address already known (one the
     /// owner typed wins over one learned from a peer's card).
     static func rememberPeer(_ db: Database, id: NodeID, endpoint: Endpoint, replace: Bool, now: UInt64) throws {
-        try db.execute(sql: """
+        try db.reusing(sql: """
             INSERT INTO peer (node_id, endpoint, first_seen) VALUES (?, ?, ?)
             ON CONFLICT(node_id) DO \(replace ? "UPDATE SET endpoint = excluded.endpoint" : "NOTHING")
-            """, arguments: [Data(id.rawRepresentation), endpoint.description, SQLInteger.storing(now, "now")])
+            """) { try $0.execute(arguments: [Data(id.rawRepresentation), endpoint.description, SQLInteger.storing(now, "now")]) }
     }
 
     public func peer(_ id: NodeID) throws -> PeerRecord? {

@@ -27,6 +27,16 @@ struct ProfileTests {
 
     static let controlCharacters: [Unicode.Scalar] = ["\u{0}", "\u{7}", "\t", "\r", "\u{B}", "\u{C}", "\u{1B}", "\u{1F}", "\u{7F}", "\u{85}", "\u{9F}"]
 
+    /// The text rule decides ASCII without the Unicode tables: it must agree with them.
+    @Test("every ASCII scalar is refused exactly when Unicode calls it a control (the fast path agrees with the tables)")
+    func asciiControlsAgreeWithUnicode() {
+        for value in UInt32(0)..<0x80 {
+            let scalar = Unicode.Scalar(value)!
+            let refused = (try? ProfileText.validate("a\(Character(scalar))b", label: "t", maximumBytes: 16, allowsNewlines: false)) == nil
+            #expect(refused == (scalar.properties.generalCategory == .control), "U+\(String(value, radix: 16))")
+        }
+    }
+
     @Test("control characters are refused in every field", arguments: ProfileField.allCases)
     func controlCharactersRefused(field: ProfileField) {
         for scalar in Self.controlCharacters {
