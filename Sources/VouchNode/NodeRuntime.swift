@@ -29,6 +29,10 @@ public final class NodeRuntime: Sendable {
     let dials = DialRegistry()
     /// The relays the node has joined (`NodeService` starts them from config.json).
     let relays = RelayRegistry()
+    /// Relay dials asked again because the session joins collided (`RelayDialRetry`): the
+    /// benchmark reports it.
+    let relayDialRetries = Atomic<Int>(0)
+    public var relayDialRetryCount: Int { relayDialRetries.load(ordering: .relaxed) }
     /// Wakes the outbox worker when a message is queued or a peer connects.
     let outboxWakeup = OutboxWakeup()
     /// Queues deliveries; the services send through it.

@@ -224,27 +224,28 @@ extension NodeRuntime {
 
     /// A session with `address.id` through the relay of a relay endpoint (Protocol/relay.md §4):
     /// a ConnectRequest with a throwaway certificate, then session mode, then vouch/1 as the TLS
-    /// client pinning the node ID.
+    /// client pinning the node ID. Both nodes join their session at once; when the joins collide
+    /// at strelaysrv (`RelaySessionCollision`), the dialer asks again as `RelayDialRetry` says.
     func connectThroughRelay(_ address: NodeAddress, route: RelayRoute) async throws -> PeerSession {
-        for attempt in 1... {
+        var retry = RelayDialRetry(now: RelayClock.now(), budget: limits.handshakeTimeout)
+        while true {
             do {
-                return try await connectThroughRelayOnce(address, route: route)
-            } catch let collision as RelaySessionCollision where attempt < Self.relayDialAttempts {
-                logger.debug("relay session join collided; asking again", metadata: ["error": .string(collision.message)])
+                return try await connectThroughRelayOnce(address, route: route, retry: retry)
             } catch let collision as RelaySessionCollision {
-                throw SessionError(kind: .closed, message: collision.message)
+                switch retry.failed(now: RelayClock.now()) {
+                case .retry(let backoff):
+                    relayDialRetries.add(1, ordering: .relaxed)
+                    logger.debug("relay session joins collided; asking again",
+                                 metadata: ["error": .string(collision.message), "attempt": "\(retry.attempt)"])
+                    if backoff > .zero { try await Task.sleep(for: backoff) }
+                case .giveUp:
+                    throw SessionError(kind: .closed, message: "\(collision.message) (\(retry.attempt) attempts)")
+                }
             }
         }
-        preconditionFailure("unreachable")
     }
 
-    /// Dial attempts through a relay when its session joins collide (Protocol/relay.md §4).
-    static let relayDialAttempts = 3
-    /// How long a dialer waits before joining its session, so that the invited node, told at the
-    /// same moment, usually joins first (Protocol/relay.md §4).
-    static let relaySessionJoinDelay: TimeAmount = .milliseconds(25)
-
-    private func connectThroughRelayOnce(_ address: NodeAddress, route: RelayRoute) async throws -> PeerSession {
+    private func connectThroughRelayOnce(_ address: NodeAddress, route: RelayRoute, retry: RelayDialRetry) async throws -> PeerSession {
         let relay = address.endpoint.tcpEndpoint
         let throwaway = try Ed25519PrivateKey()
         let tls = try TLSConfiguration.relayClient(privateKey: throwaway,
@@ -277,7 +278,6 @@ extension NodeRuntime {
             throw SessionError(kind: .closed, message: "the relay \(relay) gave no session: \(error)")
         }
         channel.close(promise: nil)
-        try await eventLoop.scheduleTask(in: Self.relaySessionJoinDelay) {}.futureResult.get()
         let established = eventLoop.makePromise(of: PeerSession.self)
         let remote = address.endpoint.description
         ClientBootstrap(group: eventLoop)
@@ -286,7 +286,7 @@ extension NodeRuntime {
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RelaySessionHandler(
-                        runtime: self, invitation: invitation, role: .client(expectedPeerKey: address.id.publicKey),
+                        runtime: self, invitation: invitation, dialer: retry, role: .client(expectedPeerKey: address.id.publicKey),
                         direction: .outbound, remoteAddress: remote, established: established))
                 }
             }
@@ -345,7 +345,7 @@ final class RelayConnectHandler: ChannelInboundHandler {
                 context.close(promise: nil)
             case .wakeAt(let time):
                 timer?.cancel()
-                timer = context.eventLoop.scheduleTask(deadline: RelayClock.deadline(time)) { [self] in
+                timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: RelayClock.deadline(time)) { [self] in
                     run(machine.timerFired(now: RelayClock.now()), context: context)
                 }
             }

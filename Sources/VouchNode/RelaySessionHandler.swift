@@ -2,8 +2,9 @@ import NIOCore
 import VouchProtocol
 import VouchTLS
 
-/// strelaysrv refused a session join because the other party's join arrived at the same moment
-/// (Protocol/relay.md §4): a dialer tries again with a new ConnectRequest.
+/// A relay session that can never start because the two joins collided at strelaysrv: the relay
+/// refused ours with code 2, or our join succeeded and the other party never arrived
+/// (Protocol/relay.md §4). A dialer asks again with a new ConnectRequest (`RelayDialRetry`).
 struct RelaySessionCollision: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
@@ -26,10 +27,12 @@ final class RelaySessionHandler: ChannelInboundHandler {
     private var relaying = false
     private var timer: Scheduled<Void>?
 
-    init(runtime: NodeRuntime, invitation: RelaySessionInvitation, role: VouchTLSHandler.Role, direction: SessionDirection,
-         remoteAddress: String, established: EventLoopPromise<PeerSession>) {
+    /// `dialer`: the dial's retry state, so the handler gives up a session whose other party
+    /// never arrives; nil for the invited node.
+    init(runtime: NodeRuntime, invitation: RelaySessionInvitation, dialer: RelayDialRetry? = nil, role: VouchTLSHandler.Role,
+         direction: SessionDirection, remoteAddress: String, established: EventLoopPromise<PeerSession>) {
         self.runtime = runtime
-        self.machine = RelaySessionMachine(invitation: invitation)
+        self.machine = RelaySessionMachine(invitation: invitation, dialer: dialer)
         self.role = role
         self.direction = direction
         self.remoteAddress = remoteAddress
@@ -43,16 +46,19 @@ final class RelaySessionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if relaying {
+            machine.peerSpoke()
             context.fireChannelRead(data)
             return
         }
-        run(machine.received(Array(unwrapInboundIn(data).readableBytesView)), context: context)
+        run(machine.received(Array(unwrapInboundIn(data).readableBytesView), now: RelayClock.now()), context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timer?.cancel()
-        established?.fail(SessionError(kind: .closed, message: "the relay closed the session before it was relayed"))
-        established = nil
+        if !relaying {
+            established?.fail(SessionError(kind: .closed, message: "the relay closed the session before it was relayed"))
+            established = nil
+        }
         context.fireChannelInactive()
     }
 
@@ -70,25 +76,31 @@ final class RelaySessionHandler: ChannelInboundHandler {
                 context.writeAndFlush(NIOAny(ByteBuffer(bytes: bytes)), promise: nil)
             case .wakeAt(let time):
                 timer?.cancel()
-                timer = context.eventLoop.scheduleTask(deadline: RelayClock.deadline(time)) { [self] in
+                timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: RelayClock.deadline(time)) { [self] in
                     run(machine.timerFired(now: RelayClock.now()), context: context)
                 }
             case .close(let reason):
                 timer?.cancel()
-                established?.fail(machine.refusalCode == RelayResponse.alreadyConnected
+                established?.fail(machine.sessionCollided
                                   ? RelaySessionCollision(message: reason) : SessionError(kind: .closed, message: reason))
                 established = nil
                 context.close(promise: nil)
             case .startTLS(let remainder):
                 timer?.cancel()
                 relaying = true
-                guard let established else { return }
-                self.established = nil
+                guard established != nil else { return }
+                // `established` stays ours until the handshake ends, so that a dialer's peer
+                // wait can still fail it as a collision (which the dialer retries).
                 do {
                     try runtime.configurePipeline(context.channel, role: role, direction: direction, remoteAddress: remoteAddress)
-                        .cascade(to: established)
+                        .assumeIsolated().whenComplete { [self] result in
+                            guard let established else { return }
+                            self.established = nil
+                            established.completeWith(result)
+                        }
                 } catch {
-                    established.fail(error)
+                    established?.fail(error)
+                    established = nil
                     context.close(promise: nil)
                     return
                 }

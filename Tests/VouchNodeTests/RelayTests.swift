@@ -140,6 +140,56 @@ struct RelayTests {
         }
     }
 
+    @Test("a dialer whose relay session the other party never joins asks the relay again, as RelayDialRetry says, then gives up")
+    func dialerAsksAgainWhenPeerNeverJoins() async throws {
+        let relay = try await Strelaysrv.start()
+        defer { relay.stop() }
+        let uri = try Self.relayURI(relay)
+        // A party joined to the relay (openssl s_client with a relay certificate) that never joins
+        // the sessions it is invited to: what a dialer sees when strelaysrv refused the invited
+        // node's join (Protocol/relay.md §4).
+        let directory = try TemporaryDirectory(prefix: "vouch-silent-party")
+        let key = try Ed25519PrivateKey()
+        let certificate = try RelayCertificate(key: key)
+        try key.pkcs8PEM().write(toFile: directory.path("party.key"), atomically: true, encoding: .utf8)
+        try SelfSignedCertificate(der: certificate.der).pem.write(toFile: directory.path("party.pem"), atomically: true, encoding: .utf8)
+        let party = try ChildProcess(executable: try ChildProcess.find("openssl"),
+                                     arguments: ["s_client", "-connect", "127.0.0.1:\(uri.endpoint.port)", "-tls1_3", "-alpn", "bep-relay",
+                                                 "-cert", directory.path("party.pem"), "-key", directory.path("party.key"), "-quiet", "-no_ign_eof"],
+                                     keepStdinOpen: true)
+        defer {
+            party.closeStdin()
+            party.signal(SIGTERM)
+        }
+        let received: @Sendable () throws -> [RelayMessage] = {
+            var reader = RelayMessageReader()
+            return try reader.append(Array((try? Data(contentsOf: party.stdoutURL)) ?? Data()))
+        }
+        party.write(stdin: Data(try RelayMessage.joinRelayRequest.encoded()))
+        try await eventually("the silent party to join the relay") { seen in
+            seen = party.stderr
+            return try received().first == .response(RelayResponse(code: RelayResponse.success, message: "success")) ? true : nil
+        }
+
+        var limits = TransportLimits.testing
+        limits.handshakeTimeout = .seconds(3)
+        try await withNodes(1, limits: limits, listening: false) { nodes in
+            let dialer = nodes[0].runtime
+            let address = NodeAddress(id: NodeID(publicKey: key.publicKey), endpoint: uri.endpoint(for: certificate.deviceID))
+            await #expect { try await dialer.connect(to: address) } throws: { error in
+                "\(error)".contains("the other party did not join the relay session")
+            }
+            // Each attempt was a new ConnectRequest, so a new invitation for the party.
+            #expect(dialer.relayDialRetryCount >= 2)
+            let attempts = dialer.relayDialRetryCount + 1
+            try await eventually("one invitation per attempt at the party") { seen in
+                let invitations = try received().filter { if case .sessionInvitation = $0 { true } else { false } }
+                seen = "\(invitations.count) invitations, \(attempts) attempts"
+                return invitations.count == attempts ? true : nil
+            }
+        }
+    }
+
     @Test("a relay down at start, then up: the node joins; the relay restarted: the node rejoins and is reachable again")
     func relayDownThenRestarted() async throws {
         let port = try freeLoopbackPort()

@@ -144,22 +144,87 @@ struct RelayMachineTests {
         var machine = RelaySessionMachine(invitation: Self.invitation)
         #expect(machine.connected(now: .zero) == [.send(.joinSessionRequest(key: Self.invitation.key)), .wakeAt(.seconds(10))])
         let bytes = try Self.success.encoded()
-        #expect(machine.received(Array(bytes.prefix(5))) == [])
-        #expect(machine.received(Array(bytes.dropFirst(5)) + [0x16, 0x03]) == [.startTLS(remainder: [0x16, 0x03])])
-        #expect(machine.received([1, 2, 3]) == [])
+        #expect(machine.received(Array(bytes.prefix(5)), now: .zero) == [])
+        #expect(machine.received(Array(bytes.dropFirst(5)) + [0x16, 0x03], now: .zero) == [.startTLS(remainder: [0x16, 0x03])])
+        #expect(machine.received([1, 2, 3], now: .zero) == [])
         #expect(machine.timerFired(now: .seconds(20)) == [])
+    }
+
+    @Test("a dialer's session waits for the other party: silence past the peer wait is a collision; a byte in time is not")
+    func dialerWaitsForPeer() throws {
+        let success = try Self.success.encoded()
+        let retry = RelayDialRetry(now: .zero, budget: .seconds(10))
+        var silent = RelaySessionMachine(invitation: Self.invitation, dialer: retry)
+        _ = silent.connected(now: .seconds(1))
+        // The join took 10 ms: the wait is 8 round trips, above the 50 ms floor.
+        let joined = Duration.seconds(1) + .milliseconds(10)
+        #expect(silent.received(Array(success), now: joined) == [.startTLS(remainder: []), .wakeAt(joined + .milliseconds(80))])
+        #expect(silent.phase == .awaitingPeer(until: joined + .milliseconds(80)))
+        #expect(silent.timerFired(now: joined + .milliseconds(79)) == [])
+        #expect(silent.timerFired(now: joined + .milliseconds(80)) == [.close(reason: "the other party did not join the relay session")])
+        #expect(silent.sessionCollided)
+        #expect(silent.refusalCode == nil)
+
+        var answered = RelaySessionMachine(invitation: Self.invitation, dialer: retry)
+        _ = answered.connected(now: .zero)
+        #expect(answered.received(Array(success), now: .microseconds(100)) == [.startTLS(remainder: []), .wakeAt(.microseconds(100) + .milliseconds(50))])
+        answered.peerSpoke()
+        #expect(answered.phase == .relaying)
+        #expect(answered.timerFired(now: .seconds(5)) == [])
+        #expect(!answered.sessionCollided)
+
+        // The invited node's machine waits for nothing after its join.
+        var invited = RelaySessionMachine(invitation: Self.invitation)
+        _ = invited.connected(now: .zero)
+        #expect(invited.received(Array(success), now: .milliseconds(1)) == [.startTLS(remainder: [])])
+        #expect(invited.phase == .relaying)
+    }
+
+    @Test("a join refused with code 2 is a collision; other refusals are not")
+    func refusedJoinIsCollision() throws {
+        var collided = RelaySessionMachine(invitation: Self.invitation, dialer: RelayDialRetry(now: .zero, budget: .seconds(10)))
+        _ = collided.connected(now: .zero)
+        _ = collided.received(try RelayMessage.response(RelayResponse(code: 2, message: "already connected")).encoded(), now: .zero)
+        #expect(collided.sessionCollided)
+        #expect(collided.phase == .closed)
+        var notFound = RelaySessionMachine(invitation: Self.invitation, dialer: RelayDialRetry(now: .zero, budget: .seconds(10)))
+        _ = notFound.connected(now: .zero)
+        _ = notFound.received(try RelayMessage.response(RelayResponse(code: 1, message: "not found")).encoded(), now: .zero)
+        #expect(!notFound.sessionCollided)
+    }
+
+    @Test("dial retry: at once, then 1, 2, 4 … ms; the peer wait doubles each attempt; bounded by attempts and budget")
+    func dialRetry() {
+        var retry = RelayDialRetry(now: .zero, budget: .seconds(10))
+        #expect(retry.attempt == 1)
+        #expect(retry.peerWait(roundTrip: .milliseconds(1), now: .zero) == .milliseconds(50))
+        #expect(retry.peerWait(roundTrip: .milliseconds(20), now: .zero) == .milliseconds(160))
+        var backoffs: [Duration] = []
+        while case .retry(let after) = retry.failed(now: .zero) { backoffs.append(after) }
+        #expect(backoffs == [.zero, .milliseconds(1), .milliseconds(2), .milliseconds(4), .milliseconds(8), .milliseconds(16), .milliseconds(32)])
+        #expect(retry.attempt == RelayDialRetry.maximumAttempts)
+        #expect(retry.failed(now: .zero) == .giveUp)
+        // Attempt 8: the floor is 50 ms × 128, and the wait never outlasts the budget.
+        #expect(retry.peerWait(roundTrip: .milliseconds(1), now: .zero) == .milliseconds(6400))
+        #expect(retry.peerWait(roundTrip: .milliseconds(1), now: .seconds(9)) == .seconds(1))
+        #expect(retry.peerWait(roundTrip: .milliseconds(1), now: .seconds(11)) == .zero)
+
+        var late = RelayDialRetry(now: .zero, budget: .seconds(10))
+        #expect(late.failed(now: .seconds(9)) == .retry(after: .zero))
+        #expect(late.failed(now: .milliseconds(9999)) == .giveUp, "a backoff that would end past the budget gives up")
+        #expect(late.attempt == 2)
     }
 
     @Test("session mode: a refusal, garbage or silence closes")
     func sessionModeRefusals() throws {
         var refused = RelaySessionMachine(invitation: Self.invitation)
         _ = refused.connected(now: .zero)
-        guard case .close = refused.received(try RelayMessage.response(RelayResponse(code: 1, message: "not found")).encoded()).first else {
+        guard case .close = refused.received(try RelayMessage.response(RelayResponse(code: 1, message: "not found")).encoded(), now: .zero).first else {
             Issue.record("no close"); return
         }
         var garbage = RelaySessionMachine(invitation: Self.invitation)
         _ = garbage.connected(now: .zero)
-        guard case .close(let reason) = garbage.received(Array("HTTP/1.1 200 OK\r\n".utf8)).first else { Issue.record("no close"); return }
+        guard case .close(let reason) = garbage.received(Array("HTTP/1.1 200 OK\r\n".utf8), now: .zero).first else { Issue.record("no close"); return }
         #expect(reason.contains("garbage"))
         var silent = RelaySessionMachine(invitation: Self.invitation)
         _ = silent.connected(now: .zero)

@@ -65,6 +65,34 @@ struct StrelaysrvInteropTests {
         #expect(try dialerSession.read(count: 4, after: dialerReader.takeRemainder()) == [0x16, 0x03, 0x03, 0x00])
     }
 
+    @Test("a session key is spent when the relay looks it up: a second join with it is not found, so a refused party cannot join again")
+    func sessionKeyIsSpent() async throws {
+        let relay = try await LocalRelay.start()
+        defer { relay.stop() }
+        let directory = try TemporaryDirectory(prefix: "vouch-relay-interop")
+        let nodeKey = try Ed25519PrivateKey()
+        let nodeCertificate = try RelayCertificate(key: nodeKey)
+        let node = try OpenSSLRelayClient(relay: relay, key: nodeKey, certificateDER: nodeCertificate.der, directory: directory, name: "node")
+        node.send(try RelayMessage.joinRelayRequest.encoded())
+        _ = try await node.messages(count: 1)
+        let dialerKey = try Ed25519PrivateKey()
+        let dialer = try OpenSSLRelayClient(relay: relay, key: dialerKey, certificateDER: try RelayCertificate(key: dialerKey).der,
+                                            directory: directory, name: "dialer")
+        dialer.send(try RelayMessage.connectRequest(device: nodeCertificate.deviceID.bytes).encoded())
+        guard case .sessionInvitation(let invitation) = try await dialer.messages(count: 1).first else {
+            Issue.record("the dialer got no invitation: \(dialer.output)")
+            return
+        }
+        let first = try PlainSocket(port: invitation.port)
+        try first.send(try RelayMessage.joinSessionRequest(key: invitation.key).encoded())
+        var reader = RelayMessageReader()
+        #expect(try first.readMessage(&reader) == .response(RelayResponse(code: RelayResponse.success, message: "success")))
+        let again = try PlainSocket(port: invitation.port)
+        try again.send(try RelayMessage.joinSessionRequest(key: invitation.key).encoded())
+        var againReader = RelayMessageReader()
+        #expect(try again.readMessage(&againReader) == .response(RelayResponse(code: RelayResponse.notFound, message: "not found")))
+    }
+
     @Test("a second join with the same certificate is refused as already connected; an unknown device is not found")
     func refusals() async throws {
         let relay = try await LocalRelay.start()
