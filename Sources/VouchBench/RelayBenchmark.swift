@@ -19,8 +19,10 @@ import VouchTLS
 /// outbox use), closes it, waits until it is closed, and starts the next, for `--seconds`, once to
 /// the target's listener and once to its relay endpoint, alternating for `--rounds`. A relayed
 /// session costs a TLS handshake with the relay (its ECDSA certificate), a ConnectRequest, two
-/// session-mode connections (one from each node) and then the same vouch/1 handshake, so the
-/// figure is sessions per second of wall-clock time, sequential: latency as much as CPU.
+/// session-mode connections (one from each node, joined at once) and then the same vouch/1
+/// handshake, so the figure is sessions per second of wall-clock time, sequential: latency as much
+/// as CPU. It also counts the dials asked again because the two joins collided at strelaysrv
+/// (`RelayDialRetry`).
 enum RelayBenchmark {
     static let benchmark = Benchmark(
         name: "relay",
@@ -50,7 +52,8 @@ enum RelayBenchmark {
         print("")
         print("method: two NodeRuntimes in this process; the dialer calls connect(to:) (TCP, TLS 1.3 with the pin, the session),")
         print("        closes the session and waits for the close, then the next; relayed: ConnectRequest over TLS to the relay,")
-        print("        session mode from both nodes, then the same vouch/1 handshake inside. \(strelaysrvVersion())")
+        print("        session mode from both nodes at once (asked again when their joins collide), then the same vouch/1")
+        print("        handshake inside. \(strelaysrvVersion())")
         return 0
     }
 
@@ -94,11 +97,14 @@ enum RelayBenchmark {
         _ = try await sessions(dialer, to: relayed, seconds: 1)
         for round in 1...rounds {
             let d = try await sessions(dialer, to: direct, seconds: seconds)
+            let retriesBefore = dialer.runtime.relayDialRetryCount
             let r = try await sessions(dialer, to: relayed, seconds: seconds)
+            let retries = dialer.runtime.relayDialRetryCount - retriesBefore
             result.direct.append(d.rate)
             result.relayed.append(r.rate)
             print("round \(round): direct \(String(format: "%7.1f", d.rate)) sessions/s (\(d.failures) failed), "
-                  + "through the relay \(String(format: "%7.1f", r.rate)) sessions/s (\(r.failures) failed)")
+                  + "through the relay \(String(format: "%7.1f", r.rate)) sessions/s (\(r.failures) failed, "
+                  + "\(retries) asked again after colliding joins)")
             let directBulk = try await ThroughputBenchmark.measure(seconds: Int(seconds))
             let relayedBulk = try await RelayThroughput.measure(relayPort: relayPort, relayID: uri.id, seconds: Int(seconds))
             let dm = Double(directBulk.bytes) / directBulk.seconds / 1e6, rm = Double(relayedBulk.bytes) / relayedBulk.seconds / 1e6

@@ -32,6 +32,8 @@ public final class NodeRuntime: Sendable {
     /// Relay dials asked again because the session joins collided (`RelayDialRetry`): the
     /// benchmark reports it.
     let relayDialRetries = Atomic<Int>(0)
+    /// How long this node, dialing, waits before joining a session at each relay.
+    let relayJoinDelays = RelayJoinDelays()
     public var relayDialRetryCount: Int { relayDialRetries.load(ordering: .relaxed) }
     /// Wakes the outbox worker when a message is queued or a peer connects.
     let outboxWakeup = OutboxWakeup()

@@ -31,6 +31,10 @@ final class RelayJoin: @unchecked Sendable {
     private var machine: RelayJoinMachine
     private var channel: (any Channel)?
     private var timer: Scheduled<Void>?
+    /// Invited sessions connected but not established yet, by the machine's id.
+    private var sessionChannels: [Int: any Channel] = [:]
+    /// Invited sessions abandoned before their connection was made.
+    private var abandoned: Set<Int> = []
     private let snapshot: PThreadLocked<(joined: Bool, failures: Int, lastError: String?)> = PThreadLocked((false, 0, nil))
 
     init(uri: RelayURI, runtime: NodeRuntime, tls: TLSConfiguration, device: RelayDeviceID) {
@@ -81,7 +85,9 @@ final class RelayJoin: @unchecked Sendable {
             case .close(let reason):
                 logger.info("closing the relay session", metadata: ["reason": .string(reason)])
                 channel?.close(promise: nil)
-            case .openSession(let invitation): openSession(invitation)
+            case .openSession(let invitation, let id): openSession(invitation, id: id)
+            case .abandonSession(let id):
+                if let channel = sessionChannels.removeValue(forKey: id) { channel.close(promise: nil) } else { abandoned.insert(id) }
             case .wakeAt(let time):
                 timer?.cancel()
                 timer = eventLoop.scheduleTask(deadline: RelayClock.deadline(time)) { [self] in
@@ -123,16 +129,18 @@ final class RelayJoin: @unchecked Sendable {
 
     /// Session mode at the relay's own host (never elsewhere: a relay cannot point the node at
     /// another machine) and the invitation's port; the node is the TLS server.
-    private func openSession(_ invitation: RelaySessionInvitation) {
+    private func openSession(_ invitation: RelaySessionInvitation, id: Int) {
         let established = eventLoop.makePromise(of: PeerSession.self)
         let remote = "relay \(uri.endpoint)"
         established.futureResult.hop(to: eventLoop).whenComplete { [self] result in
+            sessionChannels[id] = nil
+            abandoned.remove(id)
             switch result {
             case .success(let session):
-                machine.sessionOpened(established: true)
+                machine.sessionOpened(id: id, established: true)
                 session.channel.closeFuture.hop(to: eventLoop).whenComplete { [self] _ in machine.sessionClosed() }
             case .failure(let error):
-                machine.sessionOpened(established: false)
+                machine.sessionOpened(id: id, established: false)
                 logger.info("a relayed session did not open", metadata: ["error": .string("\(error)")])
             }
         }
@@ -147,7 +155,17 @@ final class RelayJoin: @unchecked Sendable {
                 }
             }
             .connect(host: uri.endpoint.host, port: Int(invitation.port))
-            .whenFailure { error in established.fail(error) }
+            .hop(to: eventLoop)
+            .whenComplete { [self] result in
+                switch result {
+                case .success(let channel):
+                    // Runs before the session can end (the connect completes before the
+                    // channel is active), so `established` removes what this stores.
+                    if abandoned.remove(id) != nil { channel.close(promise: nil) } else { sessionChannels[id] = channel }
+                case .failure(let error):
+                    established.fail(error)
+                }
+            }
     }
 }
 
@@ -177,6 +195,24 @@ final class RelayJoinHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         join.connectionEnded(error ?? "the relay closed the connection")
         context.fireChannelInactive()
+    }
+}
+
+/// The `RelayJoinDelay` a dialer has learned for each relay it dialed through, at most
+/// `maximumRelays` of them (a forgotten relay starts again at the minimum).
+final class RelayJoinDelays: Sendable {
+    static let maximumRelays = 64
+    private let delays = PThreadLocked<[Endpoint: RelayJoinDelay]>([:])
+
+    func delay(for relay: Endpoint) -> Duration {
+        delays.withLock { $0[relay]?.current ?? RelayJoinDelay.minimum }
+    }
+
+    func update(_ relay: Endpoint, _ change: (inout RelayJoinDelay) -> Void) {
+        delays.withLock { delays in
+            if delays[relay] == nil, delays.count >= Self.maximumRelays { delays.removeAll() }
+            change(&delays[relay, default: RelayJoinDelay()])
+        }
     }
 }
 
@@ -223,15 +259,25 @@ extension NodeRuntime {
     }
 
     /// A session with `address.id` through the relay of a relay endpoint (Protocol/relay.md §4):
-    /// a ConnectRequest with a throwaway certificate, then session mode, then vouch/1 as the TLS
-    /// client pinning the node ID. Both nodes join their session at once; when the joins collide
-    /// at strelaysrv (`RelaySessionCollision`), the dialer asks again as `RelayDialRetry` says.
+    /// a ConnectRequest with a throwaway certificate (one per dial, so the invited node can tell
+    /// that a new invitation replaces the last), then session mode, then vouch/1 as the TLS
+    /// client pinning the node ID. The dialer joins after the relay's learned `RelayJoinDelay`;
+    /// when the joins collide at strelaysrv (`RelaySessionCollision`), it asks again as
+    /// `RelayDialRetry` says.
     func connectThroughRelay(_ address: NodeAddress, route: RelayRoute) async throws -> PeerSession {
+        let throwaway = try Ed25519PrivateKey()
+        let tls = try TLSConfiguration.relayClient(privateKey: throwaway,
+                                                   certificate: SelfSignedCertificate(key: throwaway, commonName: "vouch-relay"))
+        let relay = address.endpoint.tcpEndpoint
         var retry = RelayDialRetry(now: RelayClock.now(), budget: limits.handshakeTimeout)
         while true {
             do {
-                return try await connectThroughRelayOnce(address, route: route, retry: retry)
+                let session = try await connectThroughRelayOnce(address, route: route, tls: tls, retry: retry,
+                                                                joinDelay: relayJoinDelays.delay(for: relay))
+                relayJoinDelays.update(relay) { $0.started() }
+                return session
             } catch let collision as RelaySessionCollision {
+                relayJoinDelays.update(relay) { $0.collided() }
                 switch retry.failed(now: RelayClock.now()) {
                 case .retry(let backoff):
                     relayDialRetries.add(1, ordering: .relaxed)
@@ -245,11 +291,9 @@ extension NodeRuntime {
         }
     }
 
-    private func connectThroughRelayOnce(_ address: NodeAddress, route: RelayRoute, retry: RelayDialRetry) async throws -> PeerSession {
+    private func connectThroughRelayOnce(_ address: NodeAddress, route: RelayRoute, tls: TLSConfiguration, retry: RelayDialRetry,
+                                         joinDelay: Duration) async throws -> PeerSession {
         let relay = address.endpoint.tcpEndpoint
-        let throwaway = try Ed25519PrivateKey()
-        let tls = try TLSConfiguration.relayClient(privateKey: throwaway,
-                                                   certificate: SelfSignedCertificate(key: throwaway, commonName: "vouch-relay"))
         let eventLoop = group.next()
         let invited = eventLoop.makePromise(of: RelaySessionInvitation.self)
         let logger = self.logger
@@ -278,6 +322,7 @@ extension NodeRuntime {
             throw SessionError(kind: .closed, message: "the relay \(relay) gave no session: \(error)")
         }
         channel.close(promise: nil)
+        try await eventLoop.scheduleTask(in: joinDelay.timeAmount) {}.futureResult.get()
         let established = eventLoop.makePromise(of: PeerSession.self)
         let remote = address.endpoint.description
         ClientBootstrap(group: eventLoop)

@@ -37,8 +37,12 @@ public struct RelayJoinMachine: Sendable {
         case send(RelayMessage)
         /// Close the connection; `reason` is for the log and `vouch status`.
         case close(reason: String)
-        /// Open a session-mode connection for this invitation, then run vouch/1 TLS as the server.
-        case openSession(RelaySessionInvitation)
+        /// Open a session-mode connection for this invitation, then run vouch/1 TLS as the server;
+        /// `id` names it in `sessionOpened` and `abandonSession`.
+        case openSession(RelaySessionInvitation, id: Int)
+        /// Close the session being opened as `id`, if it is not established yet: its dialer asked
+        /// the relay again, so it will never start (Protocol/relay.md §4).
+        case abandonSession(id: Int)
         /// Call `timerFired(now:)` at this time.
         case wakeAt(Duration)
     }
@@ -48,7 +52,10 @@ public struct RelayJoinMachine: Sendable {
     public private(set) var failures = 0
     /// Why the last session ended or the last attempt failed, for `vouch status`.
     public private(set) var lastError: String?
-    public private(set) var pendingSessions = 0
+    /// Invited sessions being opened, by id: the device ID of the dialer that asked for each.
+    private var pending: [Int: [UInt8]] = [:]
+    private var lastSessionID = 0
+    public var pendingSessions: Int { pending.count }
     /// Relayed sessions open now (their TLS handshake done).
     public private(set) var openSessions = 0
     /// Why the machine asked for the close that is under way (wins over the I/O layer's reason).
@@ -97,9 +104,16 @@ public struct RelayJoinMachine: Sendable {
         case (.joined, .pong):
             return []
         case (.joined, .sessionInvitation(let invitation)):
-            guard pendingSessions < Self.maximumPendingSessions, pendingSessions + openSessions < maximumSessions else { return [] }
-            pendingSessions += 1
-            return [.openSession(invitation)]
+            // A dialer asks again (same throwaway certificate, so the same `from`) only when its
+            // last session could not start: the ones from it still being opened never will.
+            let superseded = pending.filter { $0.value == invitation.from }.map(\.key).sorted()
+            for id in superseded { pending[id] = nil }
+            var actions = superseded.map { Action.abandonSession(id: $0) }
+            guard pending.count < Self.maximumPendingSessions, pending.count + openSessions < maximumSessions else { return actions }
+            lastSessionID += 1
+            pending[lastSessionID] = invitation.from
+            actions.append(.openSession(invitation, id: lastSessionID))
+            return actions
         case (.joining, .ping):
             lastSent = now
             return [.send(.pong)]
@@ -109,8 +123,8 @@ public struct RelayJoinMachine: Sendable {
     }
 
     /// A session-mode connection opened for an invitation became a session (`established`) or failed.
-    public mutating func sessionOpened(established: Bool) {
-        pendingSessions = max(0, pendingSessions - 1)
+    public mutating func sessionOpened(id: Int, established: Bool) {
+        pending[id] = nil
         if established { openSessions += 1 }
     }
 

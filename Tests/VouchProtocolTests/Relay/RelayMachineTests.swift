@@ -99,16 +99,46 @@ struct RelayMachineTests {
         guard case .close = machine.timerFired(now: .seconds(31)).first else { Issue.record("no close"); return }
     }
 
+    static func invitation(from byte: UInt8) -> RelaySessionInvitation {
+        RelaySessionInvitation(from: Array(repeating: byte, count: 32), key: Array(repeating: 2, count: 32),
+                               address: [], port: 22067, serverSocket: true)
+    }
+
     @Test("invitations on a joined session open sessions, at most 8 at once; garbage closes")
     func invitations() {
         var machine = joined()
-        for _ in 0..<RelayJoinMachine.maximumPendingSessions {
-            #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(101)) == [.openSession(Self.invitation)])
+        for i in 1...RelayJoinMachine.maximumPendingSessions {
+            let invitation = Self.invitation(from: UInt8(i))
+            #expect(machine.received(.sessionInvitation(invitation), now: .seconds(101)) == [.openSession(invitation, id: i)])
         }
-        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(101)) == [])
-        machine.sessionOpened(established: false)
-        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(101)) == [.openSession(Self.invitation)])
+        #expect(machine.received(.sessionInvitation(Self.invitation(from: 100)), now: .seconds(101)) == [])
+        machine.sessionOpened(id: 1, established: false)
+        #expect(machine.received(.sessionInvitation(Self.invitation(from: 100)), now: .seconds(101)) == [.openSession(Self.invitation(from: 100), id: 9)])
         guard case .close = machine.received(.connectRequest(device: []), now: .seconds(102)).first else { Issue.record("no close"); return }
+    }
+
+    @Test("a new invitation from the same dialer abandons its sessions still being opened, and frees their places")
+    func invitationSupersedes() {
+        var machine = joined()
+        let a = Self.invitation(from: 1), b = Self.invitation(from: 2)
+        #expect(machine.received(.sessionInvitation(a), now: .seconds(101)) == [.openSession(a, id: 1)])
+        #expect(machine.received(.sessionInvitation(b), now: .seconds(101)) == [.openSession(b, id: 2)])
+        #expect(machine.received(.sessionInvitation(a), now: .seconds(102)) == [.abandonSession(id: 1), .openSession(a, id: 3)])
+        #expect(machine.pendingSessions == 2)
+        // The abandoned one reports its end later: it changes nothing.
+        machine.sessionOpened(id: 1, established: false)
+        #expect(machine.pendingSessions == 2 && machine.openSessions == 0)
+        machine.sessionOpened(id: 3, established: true)
+        #expect(machine.pendingSessions == 1 && machine.openSessions == 1)
+        // An established session is not abandoned: only those being opened.
+        #expect(machine.received(.sessionInvitation(a), now: .seconds(103)) == [.openSession(a, id: 4)])
+        // Full: the same dialer's new invitation still takes its old session's place.
+        for i in 10..<(10 + RelayJoinMachine.maximumPendingSessions - 2) {
+            _ = machine.received(.sessionInvitation(Self.invitation(from: UInt8(i))), now: .seconds(104))
+        }
+        #expect(machine.pendingSessions == RelayJoinMachine.maximumPendingSessions)
+        #expect(machine.received(.sessionInvitation(Self.invitation(from: 99)), now: .seconds(105)) == [])
+        #expect(machine.received(.sessionInvitation(a), now: .seconds(105)) == [.abandonSession(id: 4), .openSession(a, id: 11)])
     }
 
     @Test("one relay carries at most its share of sessions, open and being opened; closed ones free their place")
@@ -117,17 +147,36 @@ struct RelayMachineTests {
         _ = machine.start(now: .zero)
         _ = machine.connected(now: .zero)
         _ = machine.received(Self.success, now: .zero)
-        for _ in 0..<3 { #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(1)) == [.openSession(Self.invitation)]) }
-        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(1)) == [], "three pending")
-        machine.sessionOpened(established: true)
-        machine.sessionOpened(established: true)
-        machine.sessionOpened(established: false)
+        for i in 1...3 {
+            #expect(machine.received(.sessionInvitation(Self.invitation(from: UInt8(i))), now: .seconds(1)) == [.openSession(Self.invitation(from: UInt8(i)), id: i)])
+        }
+        #expect(machine.received(.sessionInvitation(Self.invitation(from: 4)), now: .seconds(1)) == [], "three pending")
+        machine.sessionOpened(id: 1, established: true)
+        machine.sessionOpened(id: 2, established: true)
+        machine.sessionOpened(id: 3, established: false)
         #expect(machine.openSessions == 2 && machine.pendingSessions == 0)
-        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(2)) == [.openSession(Self.invitation)])
-        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(2)) == [], "two open, one pending")
+        #expect(machine.received(.sessionInvitation(Self.invitation(from: 5)), now: .seconds(2)) == [.openSession(Self.invitation(from: 5), id: 4)])
+        #expect(machine.received(.sessionInvitation(Self.invitation(from: 6)), now: .seconds(2)) == [], "two open, one pending")
         machine.sessionClosed()
-        #expect(machine.received(.sessionInvitation(Self.invitation), now: .seconds(3)) == [.openSession(Self.invitation)])
+        #expect(machine.received(.sessionInvitation(Self.invitation(from: 7)), now: .seconds(3)) == [.openSession(Self.invitation(from: 7), id: 5)])
         #expect(RelayJoinMachine().maximumSessions == TransportLimits.default.maximumInboundSessions / 2)
+    }
+
+    @Test("the dialer's join delay starts small, doubles on each collision up to its cap, and shrinks back as sessions start")
+    func joinDelay() {
+        var delay = RelayJoinDelay()
+        #expect(delay.current == RelayJoinDelay.minimum)
+        delay.started()
+        #expect(delay.current == RelayJoinDelay.minimum)
+        delay.collided()
+        #expect(delay.current == RelayJoinDelay.minimum * 2)
+        delay.started()
+        #expect(delay.current == RelayJoinDelay.minimum * 2 - RelayJoinDelay.minimum / 8)
+        for _ in 0..<20 { delay.collided() }
+        #expect(delay.current == RelayJoinDelay.maximum)
+        for _ in 0..<200 { delay.started() }
+        #expect(delay.current < RelayJoinDelay.minimum * 2)
+        #expect(delay.current >= RelayJoinDelay.minimum)
     }
 
     @Test("stop closes an open session and nothing restarts it")
