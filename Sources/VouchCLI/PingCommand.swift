@@ -13,13 +13,15 @@ struct PingCommand: AsyncParsableCommand {
             key aborts it (status 76). Over an existing session HOST:PORT is not contacted, and \
             the output says so and names the endpoint the session goes to. Prints the peer's \
             ID, that endpoint, the TLS version and cipher, and the round-trip time of a ping. \
-            Unreachable: status 75. This node's own address: status 65.
+            Unreachable: status 75. This node's own address: status 65. Given a connection \
+            (its node ID or a prefix of at least 4 characters) instead of an address, dials the \
+            endpoints known for it, direct first and relays after, and names the one that answered.
             """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("The node to ping, as NODE-ID@host:port.", valueName: "address"))
+    @Argument(help: ArgumentHelp("The node to ping, as NODE-ID@host:port, or a connection's node ID or prefix.", valueName: "address"))
     var address: String
 
     func run() async throws {

@@ -73,7 +73,14 @@ extension NodeRuntime {
             guard let known = try database.peer(id) else {
                 throw AdminError(.unreachable, "no address is known for \(id.shortForm): give it as NODE-ID@host:port")
             }
-            address = NodeAddress(id: known.id, endpoint: known.endpoint)
+            guard known.id != identity else { throw AdminError(.ownAddress, "\(known.id.shortForm) is this node's own ID") }
+            // Every endpoint known for it, direct first (Protocol/relay.md §5).
+            do {
+                let (session, dialed) = try await connect(to: known.id, endpoints: known.endpoints)
+                return (NodeAddress(id: known.id, endpoint: dialed ?? known.endpoint), session)
+            } catch {
+                throw Self.connectionError(error, address: NodeAddress(id: known.id, endpoint: known.endpoint))
+            }
         }
         guard address.id != identity else { throw AdminError(.ownAddress, "\(address.id.shortForm) is this node's own ID") }
         do {
@@ -124,17 +131,31 @@ extension NodeRuntime {
     }
 
     /// Pings over the live session with the address's node if there is one (its endpoint is then
-    /// not contacted, and the response says so), else over a session dialed at the endpoint.
+    /// not contacted, and the response says so), else over a session dialed at the endpoint. A
+    /// connection named by its ID (no `@`): at each endpoint known for it in dial order (direct
+    /// first, relays after: Protocol/relay.md §5); the response names the one that answered.
     func ping(_ request: PingRequest) async throws -> PingResponse {
-        let address = try Self.address(request.address)
+        let address: NodeAddress, endpoints: [Endpoint]
+        if request.address.contains("@") {
+            address = try Self.address(request.address)
+            endpoints = [address.endpoint]
+        } else {
+            let id = try ConnectionService.connectionPeer(request.address, in: database)
+            guard let known = try database.peer(id) else {
+                throw AdminError(.unreachable, "no address is known for \(id.shortForm): give it as NODE-ID@host:port")
+            }
+            address = NodeAddress(id: known.id, endpoint: known.endpoints[0])
+            endpoints = known.endpoints
+        }
         guard address.id != identity else {
             throw AdminError(.ownAddress, "\(address.id.shortForm) is this node's own ID: a node does not ping itself")
         }
         let existing = sessions.session(for: address.id).flatMap { $0.channel.isActive ? $0 : nil }
         let started = ContinuousClock.now
-        let session: PeerSession
+        let session: PeerSession, used: Endpoint
         do {
-            session = try await connect(to: address)
+            let (opened, dialed) = try await connect(to: address.id, endpoints: endpoints)
+            (session, used) = (opened, dialed ?? address.endpoint)
         } catch {
             throw Self.connectionError(error, address: address)
         }
@@ -155,7 +176,7 @@ extension NodeRuntime {
         }
         return PingResponse(peer: session.peer.description, shortID: session.peer.shortForm,
                             // Dialed through a relay: the relay endpoint it went through (the TCP peer is the relay).
-                            endpoint: dialed && address.endpoint.relay != nil ? address.endpoint.description : Self.remoteEndpoint(of: session),
+                            endpoint: dialed && used.relay != nil ? used.description : Self.remoteEndpoint(of: session),
                             requestedEndpoint: address.endpoint.description,
                             direction: session.direction.rawValue, reusedSession: !dialed,
                             tlsVersion: session.tls.protocolVersion, cipher: session.tls.cipher, alpn: session.tls.applicationProtocol,

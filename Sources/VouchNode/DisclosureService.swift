@@ -297,7 +297,7 @@ struct DisclosureService: Sendable {
     private func canIntroduce(_ peer: NodeID, to target: NodeID, runtime: NodeRuntime) async -> Bool? {
         do {
             guard let known = try database.peer(peer) else { return nil }
-            let session = try await runtime.connect(to: NodeAddress(id: known.id, endpoint: known.endpoint))
+            let session = try await runtime.connect(to: known.id, endpoints: known.endpoints).session
             guard case .introducer(let body) = try await ask(.introducer(IntroducerQueryBody(target: target)), of: peer, session: session,
                                                               runtime: runtime) else { return nil }
             guard let bytes = body.record else { return false }

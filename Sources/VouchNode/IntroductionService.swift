@@ -229,7 +229,7 @@ struct IntroductionService: Sendable {
                 logger.info("introduction offer dropped by the policy", metadata: ["inviter": .string(inviter.shortForm), "reason": .string(reason.rawValue)])
                 return effects
             }
-            if let endpoint = invitation.profile.endpoints.first { try ledger.learnPeer(inviter, endpoint: endpoint, now: now) }
+            try ledger.learnPeer(inviter, cardEndpoints: invitation.profile.endpoints, now: now)
             let handle = try ledger.insertReceived(invitation, body: body.invitation, introduction: introduction, crossing: false, now: now)
             effects.events.append((.invitationReceived, InvitationService.eventData(handle: handle, id: invitation.terms.id, peer: inviter, side: "received")
                                     .merging(["introducer": .string(introducer.description)]) { a, _ in a }))

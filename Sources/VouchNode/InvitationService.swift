@@ -238,7 +238,7 @@ struct InvitationService: Sendable {
                 logger.info("invitation dropped by the policy", metadata: ["peer": .string(peer.shortForm), "reason": .string(reason.rawValue)])
                 return effects
             }
-            if let endpoint = invitation.profile.endpoints.first { try ledger.learnPeer(peer, endpoint: endpoint, now: now) }
+            try ledger.learnPeer(peer, cardEndpoints: invitation.profile.endpoints, now: now)
             let handle = try ledger.insertReceived(invitation, body: body, crossing: crossing, now: now)
             effects.events.append((.invitationReceived, Self.eventData(handle: handle, id: invitation.terms.id, peer: peer, side: "received")))
             return effects

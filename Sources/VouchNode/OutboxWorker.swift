@@ -85,7 +85,7 @@ package struct OutboxWorker: Sendable {
             guard let peer = try runtime.database.peer(entry.peer) else {
                 throw SessionError(kind: .closed, message: "no address known for \(entry.peer.shortForm)")
             }
-            let session = try await runtime.connect(to: NodeAddress(id: peer.id, endpoint: peer.endpoint))
+            let (session, dialed) = try await runtime.connect(to: peer.id, endpoints: peer.endpoints)
             let reply = try await session.request(entry.message, timeout: runtime.limits.requestTimeout.timeAmount)
             guard let type = reply.knownType, let body = try? MessageBody(type: type, body: reply.body) else {
                 throw SessionError(kind: .closed, message: "peer answered with an invalid \(UntrustedText.escaped(reply.type))")
@@ -94,7 +94,8 @@ package struct OutboxWorker: Sendable {
             case .ack:
                 try await runtime.database.removeFromOutbox(entry.messageID)
                 runtime.logger.info("outbox message delivered", metadata: ["message": .string(entry.messageID.description),
-                                                                           "peer": .string(entry.peer.shortForm), "attempts": .stringConvertible(attempts)])
+                                                                           "peer": .string(entry.peer.shortForm), "attempts": .stringConvertible(attempts),
+                                                                           "endpoint": .string(dialed?.description ?? "open session")])
                 runtime.publish(.outboxDelivered, ["message": .string(entry.messageID.description), "peer": .string(entry.peer.description),
                                                     "type": .string(entry.type.rawValue), "attempts": .int(Int64(attempts))])
             case .error(let error) where Self.permanentErrors.contains(error.code):

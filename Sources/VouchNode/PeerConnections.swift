@@ -91,6 +91,38 @@ extension NodeRuntime {
 }
 
 extension NodeRuntime {
+    /// The session with `peer`: the live one (`endpoint` nil), or a new one dialed at each of
+    /// `endpoints` in turn, in dial order (Protocol/relay.md §5: direct first, relays after),
+    /// until one proves `peer`'s key; `endpoint` is the one that did. One failure per endpoint
+    /// in the error when all fail.
+    public func connect(to peer: NodeID, endpoints: [Endpoint]) async throws -> (session: PeerSession, endpoint: Endpoint?) {
+        try checkTLSProfile()
+        if let existing = sessions.session(for: peer), existing.channel.isActive { return (existing, nil) }
+        let ordered = Endpoint.dialOrder(endpoints)
+        guard ordered.count > 1 else {
+            guard let only = ordered.first else { throw SessionError(kind: .closed, message: "no endpoint known for \(peer.shortForm)") }
+            return (try await connect(to: NodeAddress(id: peer, endpoint: only)), only)
+        }
+        var failures: [String] = []
+        for endpoint in ordered {
+            try Task.checkCancellation()
+            do {
+                let session = try await connect(to: NodeAddress(id: peer, endpoint: endpoint))
+                if !failures.isEmpty {
+                    logger.info("reached a peer at a later endpoint", metadata: [
+                        "peer": .string(peer.shortForm), "endpoint": .string(endpoint.description),
+                        "failed": .string(failures.joined(separator: "; "))])
+                }
+                return (session, endpoint)
+            } catch {
+                failures.append("\(endpoint): \(error)")
+            }
+        }
+        throw SessionError(kind: .closed, message: "no endpoint of \(peer.shortForm) answered (\(failures.joined(separator: "; ")))")
+    }
+}
+
+extension NodeRuntime {
     /// One plain sentence for why a TCP connect failed, instead of NIO's nested error dump.
     static func describeConnectFailure(_ error: any Error) -> String {
         switch error {

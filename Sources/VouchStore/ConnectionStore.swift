@@ -39,8 +39,8 @@ extension InvitationLedger {
         guard let bytes = try Data.fetchOne(db, sql: "SELECT document FROM received_card WHERE signer = ? AND audience = 'connections' AND sender = signer",
                                             arguments: [Data(peer.rawRepresentation)]),
               let document = try? ProfileDocument(envelope: try SignedEnvelope(verifying: Array(bytes))),
-              let endpoint = document.endpoints.first else { return false }
-        try learnPeer(peer, endpoint: endpoint, now: now)
+              !document.endpoints.isEmpty else { return false }
+        try learnPeer(peer, cardEndpoints: document.endpoints, now: now)
         return true
     }
 

@@ -71,10 +71,13 @@ extension NodeDatabase {
                 """, arguments: [signer, audience, SQLInteger.storing(document.version, "version"), Data(envelope.encoded), SQLInteger.storing(now, "now"), Data(sender.rawRepresentation)])
             // A connection made through an introduction: the requester's node learns where the
             // other side is reached only from its card for connections, sent after the acceptance
-            // (Protocol/introductions.md). An address already known is kept.
-            if document.audience == .connections, envelope.signer == sender, let endpoint = document.endpoints.first,
-               try Row.fetchOne(db, sql: "SELECT 1 FROM connection WHERE peer = ?", arguments: [signer]) != nil {
-                try NodeDatabase.rememberPeer(db, id: sender, endpoint: endpoint, replace: false, now: now)
+            // (Protocol/introductions.md). An address already known is kept as the first to try;
+            // the endpoints of a known peer's own newest card are dialed too (Protocol/relay.md §5).
+            if envelope.signer == sender, !document.endpoints.isEmpty,
+               try Row.fetchOne(db, sql: "SELECT 1 FROM peer WHERE node_id = ?", arguments: [signer]) != nil
+                || (document.audience == .connections
+                    && Row.fetchOne(db, sql: "SELECT 1 FROM connection WHERE peer = ?", arguments: [signer]) != nil) {
+                try NodeDatabase.learnPeer(db, id: sender, cardEndpoints: document.endpoints, now: now)
             }
             return .stored
         }

@@ -22,6 +22,12 @@ public struct InvitationLedger {
         try NodeDatabase.rememberPeer(db, id: node, endpoint: endpoint, replace: false, now: now)
     }
 
+    /// Records the endpoints `node`'s own card or invitation lists (`NodeDatabase.learnPeer`):
+    /// the first is its address if none is known; all are dialed (Protocol/relay.md §5).
+    public func learnPeer(_ node: NodeID, cardEndpoints: [Endpoint], now: UInt64) throws {
+        try NodeDatabase.learnPeer(db, id: node, cardEndpoints: cardEndpoints, now: now)
+    }
+
     public func rememberPeer(_ address: NodeAddress, now: UInt64) throws {
         try NodeDatabase.rememberPeer(db, id: address.id, endpoint: address.endpoint, replace: true, now: now)
     }

@@ -236,6 +236,14 @@ enum Migrations {
                 CREATE INDEX received_invitation_open_expiry ON received_invitation(expires) WHERE state IN ('pending', 'declined');
                 """)
         }
+        migrator.registerMigration("v7: every endpoint of a peer's newest card") { db in
+            // `endpoint` stays the address the owner gave (or the first one learned). The
+            // endpoints the peer's newest card or invitation lists, space-separated in its order,
+            // are dialed too: all of them in dial order, direct first, relays after
+            // (Protocol/relay.md §5), so a node behind a NAT is reached through its relay when
+            // its direct endpoint does not answer.
+            try db.execute(sql: "ALTER TABLE peer ADD COLUMN card_endpoints TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

@@ -39,10 +39,25 @@ public struct OutboxEntry: Sendable, Equatable {
 /// A peer the node has an address for.
 public struct PeerRecord: Sendable, Equatable {
     public var id: NodeID
+    /// The address the owner gave, or the first endpoint learned from the peer.
     public var endpoint: Endpoint
+    /// Every endpoint to try, in dial order (Protocol/relay.md §5: direct first, relays after,
+    /// each kind in the order learned): `endpoint` and those of the peer's newest card or
+    /// invitation, once each.
+    public var endpoints: [Endpoint]
+
+    public init(id: NodeID, endpoint: Endpoint, cardEndpoints: [Endpoint] = []) {
+        self.id = id
+        self.endpoint = endpoint
+        var seen: Set<Endpoint> = []
+        endpoints = Endpoint.dialOrder(([endpoint] + cardEndpoints).filter { seen.insert($0).inserted })
+    }
 }
 
 extension NodeDatabase {
+    /// At most this many endpoints of a card are kept for a peer (a profile lists at most 8).
+    public static let maximumCardEndpoints = 8
+
     public func rememberPeer(_ address: NodeAddress, nowMilliseconds now: UInt64) throws {
         try write { db in try Self.rememberPeer(db, id: address.id, endpoint: address.endpoint, replace: true, now: now) }
     }
@@ -56,11 +71,25 @@ extension NodeDatabase {
             """) { try $0.execute(arguments: [Data(id.rawRepresentation), endpoint.description, SQLInteger.storing(now, "now")]) }
     }
 
+    /// Records the endpoints `id`'s own card or invitation lists (the newest one wins): its first
+    /// becomes the address if none is known, and all are dialed after the address (`PeerRecord`).
+    static func learnPeer(_ db: Database, id: NodeID, cardEndpoints: [Endpoint], now: UInt64) throws {
+        guard let first = cardEndpoints.first else { return }
+        let text = cardEndpoints.prefix(maximumCardEndpoints).map(\.description).joined(separator: " ")
+        try db.reusing(sql: """
+            INSERT INTO peer (node_id, endpoint, card_endpoints, first_seen) VALUES (?, ?, ?, ?)
+            ON CONFLICT(node_id) DO UPDATE SET card_endpoints = excluded.card_endpoints WHERE card_endpoints <> excluded.card_endpoints
+            """) { try $0.execute(arguments: [Data(id.rawRepresentation), first.description, text, SQLInteger.storing(now, "now")]) }
+    }
+
     public func peer(_ id: NodeID) throws -> PeerRecord? {
         try read { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT endpoint FROM peer WHERE node_id = ?",
-                                                 arguments: [Data(id.rawRepresentation)]) else { return nil }
-            return PeerRecord(id: id, endpoint: try Endpoint(parsing: text))
+            guard let row = try Row.fetchOne(db, sql: "SELECT endpoint, card_endpoints FROM peer WHERE node_id = ?",
+                                             arguments: [Data(id.rawRepresentation)]) else { return nil }
+            let endpoint: String = try row.required("endpoint"), card: String = try row.required("card_endpoints")
+            // Each was valid when stored; one that no longer parses (a stricter reader) is skipped.
+            let cardEndpoints = card.split(separator: " ").compactMap { try? Endpoint(parsing: String($0)) }
+            return PeerRecord(id: id, endpoint: try Endpoint(parsing: endpoint), cardEndpoints: cardEndpoints)
         }
     }
 

@@ -103,8 +103,10 @@ struct RelayTests {
             }
             let address = try await net.address(hidden)
             let relayEndpoint = String(address.drop { $0 != "@" }.dropFirst())
-            // The relay endpoint goes into the hidden node's profile, as a direct one would.
-            _ = try await net.vouchJSON(["profile", "set", "--name", "Hidden Hopper", "--endpoint", relayEndpoint], on: hidden)
+            // The relay endpoint goes into the hidden node's profile, as a direct one would, after
+            // a direct endpoint where nothing listens: peers try that one first, then the relay.
+            let nowhere = "127.0.0.1:\(try freeLoopbackPort())"
+            _ = try await net.vouchJSON(["profile", "set", "--name", "Hidden Hopper", "--endpoint", nowhere, "--endpoint", relayEndpoint], on: hidden)
             _ = try await net.vouchJSON(["profile", "set", "--name", "Ida Inviter", "--endpoint", "127.0.0.1:\(inviter.port)"], on: inviter)
 
             let note = "We ran the relay tests together; let's keep in touch."
@@ -135,6 +137,14 @@ struct RelayTests {
                 let cards = try await net.cards(inviter)
                 seen = describe(cards)
                 return cards.contains { $0["signer"] as? String == hidden.id && $0["audience"] as? String == "connections" } ? true : nil
+            }
+            // A ping by connection: the inviter knows both endpoints of the hidden node's card and
+            // reaches it (over its session, or through the relay after the silent direct endpoint).
+            let ping = try await net.vouchJSON(["ping", String(hidden.id.prefix(12))], on: inviter)
+            #expect(ping["peer"] as? String == hidden.id, "\(describe(ping))")
+            #expect(ping["requested_endpoint"] as? String == nowhere, "direct first: \(describe(ping))")
+            if ping["reused_session"] as? Bool == false {
+                #expect(ping["endpoint"] as? String == relayEndpoint, "\(describe(ping))")
             }
         }
     }

@@ -1,10 +1,12 @@
 import Foundation
 import NIOCore
 import Testing
+import VouchAdmin
 import VouchCrypto
 import VouchProtocol
 import VouchTestKit
 @testable import VouchNode
+import VouchStore
 import VouchTLS
 
 /// Nodes that accept no connections, reached through a real strelaysrv on loopback
@@ -187,6 +189,63 @@ struct RelayTests {
                 seen = "\(invitations.count) invitations, \(attempts) attempts"
                 return invitations.count == attempts ? true : nil
             }
+        }
+    }
+
+    @Test("a peer whose direct endpoint does not answer is reached at its relay endpoint after it: the outbox delivers, and says which")
+    func directFirstThenRelay() async throws {
+        let relay = try await Strelaysrv.start()
+        defer { relay.stop() }
+        try await withNodes(2, listening: false, profileName: "Ada Lovelace") { nodes in
+            let (hidden, sender) = (nodes[0], nodes[1])
+            let joins = try hidden.runtime.joinRelays([try Self.relayURI(relay)])
+            defer { Task { await joins.stop() } }
+            try await Self.waitJoined(joins)
+            let relayEndpoint = try #require(joins.states.first?.endpoint)
+            // The hidden node's card lists a direct endpoint where nothing listens, then its relay.
+            let nowhere = try Endpoint(host: "127.0.0.1", port: try freeLoopbackPort())
+            let now = Wire.now()
+            try await sender.database.invitationTransaction { try $0.learnPeer(hidden.id, cardEndpoints: [relayEndpoint, nowhere], now: now) }
+            let known = try #require(try sender.database.peer(hidden.id))
+            #expect(known.endpoints == [nowhere, relayEndpoint], "direct first, relays after")
+
+            let document = try sender.database.profile().document(for: .everyone).signed(with: sender.key)
+            try sender.database.enqueue(OutboxEntry(messageID: .random(), peer: hidden.id, delivery: .card(CardBody(document: document.encoded)),
+                                                    sentAt: now, expiresAt: now + 600_000, nextAttemptAt: now))
+            sender.startOutbox()
+            try await eventually("the card is delivered through the relay", timeout: .seconds(30)) {
+                !sender.recorder.events("outbox.delivered").isEmpty
+            }
+            #expect(sender.recorder.events("outbox.delivered").first?["attempts"]?.intValue == 1, "one attempt: both endpoints in it")
+            #expect(try hidden.database.receivedCards().count == 1)
+            #expect(sender.recorder.logged("reached a peer at a later endpoint"))
+
+            for session in sender.runtime.sessions.all { session.close() }
+            try await eventually("the session to close") { _ in sender.openSession(with: hidden.id) == nil ? true : nil }
+            let (_, used) = try await sender.runtime.connect(to: hidden.id, endpoints: known.endpoints)
+            #expect(used == relayEndpoint)
+        }
+    }
+
+    @Test("a peer reachable both ways is dialed at its direct endpoint, though its relay endpoint was learned first")
+    func directUsedWhenItWorks() async throws {
+        let relay = try await Strelaysrv.start()
+        defer { relay.stop() }
+        try await withNodes(2) { nodes in
+            let (target, dialer) = (nodes[0], nodes[1])
+            let joins = try target.runtime.joinRelays([try Self.relayURI(relay)])
+            defer { Task { await joins.stop() } }
+            try await Self.waitJoined(joins)
+            let relayEndpoint = try #require(joins.states.first?.endpoint)
+            try dialer.database.rememberPeer(NodeAddress(id: target.id, endpoint: relayEndpoint), nowMilliseconds: Wire.now())
+            try await dialer.database.invitationTransaction { try $0.learnPeer(target.id, cardEndpoints: [target.address.endpoint], now: Wire.now()) }
+            let known = try #require(try dialer.database.peer(target.id))
+            #expect(known.endpoint == relayEndpoint)
+            #expect(known.endpoints == [target.address.endpoint, relayEndpoint])
+            let (session, used) = try await dialer.runtime.connect(to: target.id, endpoints: known.endpoints)
+            #expect(used == target.address.endpoint)
+            #expect(session.peer == target.id)
+            #expect(!dialer.recorder.logged("reached a peer at a later endpoint"))
         }
     }
 

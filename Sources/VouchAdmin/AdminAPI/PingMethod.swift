@@ -7,7 +7,8 @@ public struct PingRequest: AdminMethod {
     public typealias Response = PingResponse
     public static let name = "ping"
 
-    /// `NODE-ID@host:port`.
+    /// `NODE-ID@host:port`, or a connection's node ID or prefix (then every endpoint known for it
+    /// is tried, direct first, relays after).
     public var address: String
 
     public init(address: String) { self.address = address }
