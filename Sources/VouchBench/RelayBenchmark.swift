@@ -19,7 +19,7 @@ import VouchTLS
 /// outbox use), closes it, waits until it is closed, and starts the next, for `--seconds`, once to
 /// the target's listener and once to its relay endpoint, alternating for `--rounds`. A relayed
 /// session costs a TLS handshake with the relay (its ECDSA certificate), a ConnectRequest, two
-/// session-mode connections (one from each node, joined at once) and then the same vouch/1
+/// session-mode connections (one from each node, the dialer's after its `RelayJoinDelay`) and then the same vouch/1
 /// handshake, so the figure is sessions per second of wall-clock time, sequential: latency as much
 /// as CPU. It also counts the dials asked again because the two joins collided at strelaysrv
 /// (`RelayDialRetry`).
@@ -52,8 +52,8 @@ enum RelayBenchmark {
         print("")
         print("method: two NodeRuntimes in this process; the dialer calls connect(to:) (TCP, TLS 1.3 with the pin, the session),")
         print("        closes the session and waits for the close, then the next; relayed: ConnectRequest over TLS to the relay,")
-        print("        session mode from both nodes at once (asked again when their joins collide), then the same vouch/1")
-        print("        handshake inside. \(strelaysrvVersion())")
+        print("        session mode from both nodes (the dialer after its learned join delay; asked again when the joins")
+        print("        collide), then the same vouch/1 handshake inside. \(strelaysrvVersion())")
         return 0
     }
 
