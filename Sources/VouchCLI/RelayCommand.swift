@@ -4,7 +4,8 @@ import VouchProtocol
 import VouchStore
 
 /// `vouch relay add|list|remove`: the relays in config.json (Protocol/relay.md,
-/// Docs/running-behind-nat.md). A running node reads them at start, so a change needs a restart.
+/// Docs/running-behind-nat.md). A running node is told the new list (`relay.set`) and joins or
+/// leaves at once.
 struct RelayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay",
@@ -15,7 +16,7 @@ struct RelayCommand: ParsableCommand {
             nodes' connections to it. The relay sees only ciphertext: the vouch/1 TLS session \
             with key pinning runs inside the relayed stream. Give the URI strelaysrv prints, \
             relay://HOST:PORT/?id=RELAY-ID (other parameters are ignored). Relays are kept in \
-            config.json; restart the node (`vouch stop`, `vouch run`) for a change to take effect.
+            config.json; a running node joins an added relay and leaves a removed one at once.
             """,
         subcommands: [RelayAddCommand.self, RelayListCommand.self, RelayRemoveCommand.self]
     )
@@ -23,29 +24,37 @@ struct RelayCommand: ParsableCommand {
 
 struct RelayAnswer: Encodable {
     let relays: [String]
-    /// Whether a running node must be restarted to use the change.
+    /// Whether a running node must be restarted to use the change (it could not be told).
     let restartNeeded: Bool
+    /// The running node's relays after the change, as in `vouch status`; absent when it does not run.
+    let state: [StatusResponse.RelayInfo]?
 
     enum CodingKeys: String, CodingKey {
-        case relays
+        case relays, state
         case restartNeeded = "restart_needed"
     }
 }
 
-/// Reads config.json, changes its relays, writes it back; says whether a running node must restart.
+/// Reads config.json, changes its relays, writes it back, and tells a running node the new list
+/// (`relay.set`), which joins or leaves at once.
 private func editRelays(_ global: GlobalOptions, _ change: (inout [RelayURI]) throws -> Void) async throws -> RelayAnswer {
     let home = global.nodeHome
     let node = try NodeContext.open(home, access: .readOnly)
     var config = try NodeConfig.load(from: node.home)
     try change(&config.relays)
     try config.save(to: node.home)
-    let running = (try? await DaemonConnection.call(home, StatusRequest())) != nil
-    return RelayAnswer(relays: config.relays.map(\.description), restartNeeded: running)
+    let relays = config.relays.map(\.description)
+    guard (try? await DaemonConnection.call(home, StatusRequest())) != nil else {
+        return RelayAnswer(relays: relays, restartNeeded: false, state: nil)
+    }
+    let told = try? await DaemonConnection.call(home, RelaySetRequest(relays: relays))
+    return RelayAnswer(relays: relays, restartNeeded: told == nil, state: told?.relays)
 }
 
 private func render(_ answer: RelayAnswer) -> String {
     let list = answer.relays.isEmpty ? "no relays" : answer.relays.joined(separator: "\n")
-    return answer.restartNeeded ? list + "\nrestart the node (vouch stop; vouch run) to use the change" : list
+    if answer.restartNeeded { return list + "\nrestart the node (vouch stop; vouch run) to use the change" }
+    return answer.state == nil ? list : list + "\nthe running node uses them now (vouch relay list shows whether it joined)"
 }
 
 struct RelayAddCommand: AsyncParsableCommand {

@@ -20,6 +20,7 @@ extension NodeRuntime {
         }
         router.register(AddressRequest.self) { [self] _ in AddressResponse(address: try shareableAddress().description) }
         router.register(PingRequest.self) { [self] request in try await ping(request) }
+        router.register(RelaySetRequest.self) { [self] request in try await setRelays(request) }
         router.register(CardSendRequest.self) { [self] request in try cards.send(to: try Self.address(request.address)) }
         router.register(CardListRequest.self) { [self] _ in try cards.list() }
         router.register(OutboxListRequest.self) { [self] _ in try outboxList() }
@@ -93,7 +94,27 @@ extension NodeRuntime {
     /// The address to share: the first `advertise` endpoint, else the listen address (with the
     /// host name in place of a wildcard address).
     public func shareableAddress() throws -> NodeAddress {
-        try NodeRuntime.shareableAddress(id: identity, config: config, relayDevice: try relayCertificate.deviceID)
+        var current = config
+        // `vouch relay add|remove` change the running node's relays (`relay.set`).
+        if let relays = relays.uris { current.relays = relays }
+        return try NodeRuntime.shareableAddress(id: identity, config: current, relayDevice: try relayCertificate.deviceID)
+    }
+
+    /// `relay.set`: the running node joins the relays it was not in and leaves those not listed
+    /// (config.json is the CLI's to write); answers their state, as `status` does.
+    func setRelays(_ request: RelaySetRequest) async throws -> RelaySetResponse {
+        let uris = try request.relays.map { text in
+            do { return try RelayURI(parsing: text) } catch let error as ProtocolError { throw AdminError(.invalidParams, error.message) }
+        }
+        try await relays.update(uris, runtime: self)
+        return RelaySetResponse(relays: relayInfo())
+    }
+
+    private func relayInfo() -> [StatusResponse.RelayInfo] {
+        relays.states.map { r in
+            StatusResponse.RelayInfo(uri: r.uri.description, endpoint: r.endpoint.description, joined: r.joined,
+                                     failures: r.failures, lastError: r.lastError)
+        }
     }
 
     /// With no listener and nothing advertised, the first relay's endpoint (Protocol/relay.md
@@ -121,10 +142,7 @@ extension NodeRuntime {
             StatusResponse.SessionInfo(peer: s.peer.description, shortID: s.peer.shortForm, direction: s.direction.rawValue,
                                        remote: Self.remoteEndpoint(of: s), tlsVersion: s.tls.protocolVersion, cipher: s.tls.cipher)
         }
-        let relays = self.relays.states.map { r in
-            StatusResponse.RelayInfo(uri: r.uri.description, endpoint: r.endpoint.description, joined: r.joined,
-                                     failures: r.failures, lastError: r.lastError)
-        }
+        let relays = relayInfo()
         return StatusResponse(id: identity.description, shortID: identity.shortForm, listen: config.listen?.description ?? "none",
                               address: try? shareableAddress().description, uptimeSeconds: uptimeSeconds, pid: getpid(),
                               sessions: sessions, queuedMessages: try database.outboxCount(), relays: relays)

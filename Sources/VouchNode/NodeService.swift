@@ -36,7 +36,7 @@ public struct NodeService: Service {
         let bound = listener.map { channel in
             channel.localAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? runtime.config.listen?.description ?? "none"
         } ?? "none"
-        if !runtime.config.relays.isEmpty { runtime.relays.set(try runtime.joinRelays(runtime.config.relays)) }
+        try await runtime.relays.update(runtime.config.relays, runtime: runtime)
         let onReady = self.onReady
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -216,17 +216,35 @@ final class RelayJoinDelays: Sendable {
     }
 }
 
-/// Where the running node keeps its relay joins, for `vouch status` and shutdown.
+/// Where the running node keeps its relay joins, for `vouch status`, `vouch relay add|remove`
+/// on the running node, and shutdown.
 final class RelayRegistry: Sendable {
-    private let joins = PThreadLocked<RelayJoins?>(nil)
+    /// nil until the node sets its relays (then the running list, in config.json's order).
+    private let joins = PThreadLocked<[RelayJoin]?>(nil)
 
-    func set(_ joins: RelayJoins) { self.joins.withLock { $0 = joins } }
+    /// The relays the running node uses now, if it has set them.
+    var uris: [RelayURI]? { joins.withLock { $0?.map(\.uri) } }
 
-    var states: [RelayState] { joins.withLock { $0 }?.states ?? [] }
+    var states: [RelayState] { joins.withLock { $0 ?? [] }.map(\.state) }
+
+    /// Joins the relays of `uris` not joined yet and leaves those no longer in it; the ones in
+    /// both keep their session. The list changes at once (under the lock); leaving a relay
+    /// finishes before this returns.
+    func update(_ uris: [RelayURI], runtime: NodeRuntime) async throws {
+        let removed = try joins.withLock { joins -> [RelayJoin] in
+            let current = joins ?? []
+            let kept = current.filter { uris.contains($0.uri) }
+            let new = try runtime.makeRelayJoins(uris.filter { uri in !kept.contains { $0.uri == uri } })
+            joins = uris.compactMap { uri in kept.first { $0.uri == uri } ?? new.first { $0.uri == uri } }
+            for join in new { join.start() }
+            return current.filter { !uris.contains($0.uri) }
+        }
+        for join in removed { await join.stop() }
+    }
 
     func stop() async {
-        guard let joins = self.joins.withLock({ j -> RelayJoins? in defer { j = nil }; return j }) else { return }
-        await joins.stop()
+        guard let joins = self.joins.withLock({ j -> [RelayJoin]? in defer { j = [] }; return j }) else { return }
+        for join in joins { await join.stop() }
     }
 }
 
@@ -251,11 +269,17 @@ extension NodeRuntime {
 
     /// Joins each relay and keeps the joins up until `stop()`.
     public func joinRelays(_ uris: [RelayURI]) throws -> RelayJoins {
-        let certificate = try relayCertificate
-        let tls = try TLSConfiguration.relayClient(privateKey: identityKey, certificate: SelfSignedCertificate(der: certificate.der))
-        let joins = uris.map { RelayJoin(uri: $0, runtime: self, tls: tls, device: certificate.deviceID) }
+        let joins = try makeRelayJoins(uris)
         for join in joins { join.start() }
         return RelayJoins(joins)
+    }
+
+    /// A join for each relay, not started.
+    func makeRelayJoins(_ uris: [RelayURI]) throws -> [RelayJoin] {
+        guard !uris.isEmpty else { return [] }
+        let certificate = try relayCertificate
+        let tls = try TLSConfiguration.relayClient(privateKey: identityKey, certificate: SelfSignedCertificate(der: certificate.der))
+        return uris.map { RelayJoin(uri: $0, runtime: self, tls: tls, device: certificate.deviceID) }
     }
 
     /// A session with `address.id` through the relay of a relay endpoint (Protocol/relay.md §4):

@@ -149,6 +149,41 @@ struct RelayTests {
         }
     }
 
+    @Test("vouch relay add and remove on a running node: it joins and leaves at once, no restart; status and address follow")
+    func relayChangesOnRunningNode() async throws {
+        let relay = try await Strelaysrv.start()
+        defer { relay.stop() }
+        try await TestNet.run { net in
+            let hidden = try await net.makeNode("hidden", limits: Self.fastLimits, listening: false)
+            let dialer = try await net.makeNode("dialer", limits: Self.fastLimits)
+            _ = try await net.start(hidden)
+            _ = try await net.start(dialer)
+            let before = try await net.vouch(["address"], on: hidden)
+            #expect(!before.succeeded && before.stderr.contains("no relay"), "\(before)")
+
+            let added = try await net.vouchJSON(["relay", "add", relay.uri], on: hidden)
+            #expect(added["restart_needed"] as? Bool == false, "\(describe(added))")
+            #expect((added["state"] as? [[String: Any]])?.count == 1, "the running node took it: \(describe(added))")
+            _ = try await eventually("the running node to join the added relay", interval: .milliseconds(200)) { seen in
+                let state = try await Self.relayState(net, hidden)
+                seen = describe(state ?? [:])
+                return state?["joined"] as? Bool == true ? true : nil
+            }
+            let listed = try await net.vouch(["relay", "list"], on: hidden)
+            #expect(listed.succeeded && listed.stdout.contains("joined") && !listed.stdout.contains("restart"), "\(listed)")
+            let address = try await net.address(hidden)
+            #expect(address.hasPrefix("\(hidden.id)@relay://"), "\(address)")
+            let ping = try await net.vouchJSON(["ping", address], on: dialer)
+            #expect(ping["peer"] as? String == hidden.id, "\(describe(ping))")
+
+            let removed = try await net.vouchJSON(["relay", "remove", relay.uri], on: hidden)
+            #expect(removed["restart_needed"] as? Bool == false && (removed["state"] as? [Any])?.isEmpty == true, "\(describe(removed))")
+            #expect((try await net.status(hidden)["relays"] as? [Any])?.isEmpty ?? true, "status shows no relay")
+            let after = try await net.vouch(["address"], on: hidden)
+            #expect(!after.succeeded, "no listener and no relay left: \(after)")
+        }
+    }
+
     static func waitDelivered(_ net: TestNet, from sender: Node, to receiver: Node, headline: String) async throws {
         _ = try await eventually("the sender's outbox to empty", timeout: .seconds(60), interval: .milliseconds(200)) { seen in
             let outbox = try await net.outbox(sender)

@@ -127,3 +127,22 @@ public struct StopResponse: Codable, Sendable, Equatable {
 
     public init(pid: Int32) { self.pid = pid }
 }
+
+/// `relay.set`: the relays the running node uses from now on (`vouch relay add|remove` send the
+/// list they wrote to config.json): it joins the new ones and leaves the others, without a
+/// restart. Answers each relay's state, as `status` does.
+public struct RelaySetRequest: AdminMethod {
+    public typealias Response = RelaySetResponse
+    public static let name = "relay.set"
+
+    /// Relay URIs (`relay://HOST:PORT/?id=RELAY-ID`), in order.
+    public var relays: [String]
+
+    public init(relays: [String]) { self.relays = relays }
+}
+
+public struct RelaySetResponse: Codable, Sendable, Equatable {
+    public var relays: [StatusResponse.RelayInfo]
+
+    public init(relays: [StatusResponse.RelayInfo]) { self.relays = relays }
+}
