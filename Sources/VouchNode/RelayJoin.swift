@@ -325,6 +325,8 @@ extension NodeRuntime {
         do {
             channel = try await ClientBootstrap(group: eventLoop)
                 .connectTimeout(limits.handshakeTimeout.timeAmount)
+                // The ConnectRequest follows the TLS Finished at once: Nagle would hold it.
+                .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
