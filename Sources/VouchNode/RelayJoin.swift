@@ -204,8 +204,8 @@ final class RelayJoinDelays: Sendable {
     static let maximumRelays = 64
     private let delays = PThreadLocked<[Endpoint: RelayJoinDelay]>([:])
 
-    func delay(for relay: Endpoint) -> Duration {
-        delays.withLock { $0[relay]?.current ?? RelayJoinDelay.minimum }
+    func learnt(for relay: Endpoint) -> RelayJoinDelay {
+        delays.withLock { $0[relay] ?? RelayJoinDelay() }
     }
 
     func update(_ relay: Endpoint, _ change: (inout RelayJoinDelay) -> Void) {
@@ -293,11 +293,12 @@ extension NodeRuntime {
         let tls = try TLSConfiguration.relayClient(privateKey: throwaway,
                                                    certificate: SelfSignedCertificate(key: throwaway, commonName: "vouch-relay"))
         let relay = address.endpoint.tcpEndpoint
-        var retry = RelayDialRetry(now: RelayClock.now(), budget: limits.handshakeTimeout)
+        var retry = RelayDialRetry(now: RelayClock.now(), budget: limits.handshakeTimeout,
+                                   slowestAnswer: relayJoinDelays.learnt(for: relay).slowestAnswer)
         while true {
             do {
                 let session = try await connectThroughRelayOnce(address, route: route, tls: tls, retry: retry,
-                                                                joinDelay: relayJoinDelays.delay(for: relay))
+                                                                joinDelay: relayJoinDelays.learnt(for: relay).current)
                 relayJoinDelays.update(relay) { $0.started() }
                 return session
             } catch let collision as RelaySessionCollision {
@@ -357,7 +358,9 @@ extension NodeRuntime {
             .channelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(RelaySessionHandler(
-                        runtime: self, invitation: invitation, dialer: retry, role: .client(expectedPeerKey: address.id.publicKey),
+                        runtime: self, invitation: invitation, dialer: retry,
+                        onPeerAnswer: { [relayJoinDelays] answer in relayJoinDelays.update(relay) { $0.answered(after: answer) } },
+                        role: .client(expectedPeerKey: address.id.publicKey),
                         direction: .outbound, remoteAddress: remote, established: established))
                 }
             }

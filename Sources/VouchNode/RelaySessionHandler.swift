@@ -26,12 +26,16 @@ final class RelaySessionHandler: ChannelInboundHandler {
     private var established: EventLoopPromise<PeerSession>?
     private var relaying = false
     private var timer: Scheduled<Void>?
+    /// A dialer's: how long the other party took to answer after the join (`RelayJoinDelay`).
+    private let onPeerAnswer: (@Sendable (Duration) -> Void)?
 
     /// `dialer`: the dial's retry state, so the handler gives up a session whose other party
     /// never arrives; nil for the invited node.
-    init(runtime: NodeRuntime, invitation: RelaySessionInvitation, dialer: RelayDialRetry? = nil, role: VouchTLSHandler.Role,
+    init(runtime: NodeRuntime, invitation: RelaySessionInvitation, dialer: RelayDialRetry? = nil,
+         onPeerAnswer: (@Sendable (Duration) -> Void)? = nil, role: VouchTLSHandler.Role,
          direction: SessionDirection, remoteAddress: String, established: EventLoopPromise<PeerSession>) {
         self.runtime = runtime
+        self.onPeerAnswer = onPeerAnswer
         self.machine = RelaySessionMachine(invitation: invitation, dialer: dialer)
         self.role = role
         self.direction = direction
@@ -46,7 +50,7 @@ final class RelaySessionHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if relaying {
-            machine.peerSpoke()
+            if let answer = machine.peerSpoke(now: RelayClock.now()) { onPeerAnswer?(answer) }
             context.fireChannelRead(data)
             return
         }

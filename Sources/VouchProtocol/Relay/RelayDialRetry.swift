@@ -17,6 +17,9 @@ public struct RelayDialRetry: Sendable, Equatable {
     /// The wait for the other party is at least this many of the dialer's own round trips to the
     /// relay's session port (the join and its answer), in the first attempt; doubled after.
     public static let peerWaitRoundTrips = 8
+    /// And at least this many times the slowest answer seen through this relay lately
+    /// (`RelayJoinDelay.slowestAnswer`), in the first attempt; doubled after.
+    public static let peerWaitAnswers = 2
 
     public enum Decision: Sendable, Equatable {
         /// Ask the relay again (a new ConnectRequest) after this long.
@@ -27,17 +30,21 @@ public struct RelayDialRetry: Sendable, Equatable {
     /// The attempt being made, from 1.
     public private(set) var attempt = 1
     private let giveUpAt: Duration
+    private let slowestAnswer: Duration
 
-    /// `budget` bounds the whole dial (the transport's handshake timeout).
-    public init(now: Duration, budget: Duration) {
+    /// `budget` bounds the whole dial (the transport's handshake timeout); `slowestAnswer` is what
+    /// the dialer learnt of this relay (`RelayJoinDelay`).
+    public init(now: Duration, budget: Duration, slowestAnswer: Duration = .zero) {
         giveUpAt = now + budget
+        self.slowestAnswer = slowestAnswer
     }
 
     /// How long the current attempt waits for the other party once the dialer's own join
     /// succeeded, given the round trip that join took.
     public func peerWait(roundTrip: Duration, now: Duration) -> Duration {
         let scale = 1 << (attempt - 1)
-        let wait = max(Self.minimumPeerWait * scale, roundTrip * (Self.peerWaitRoundTrips * scale))
+        let wait = max(Self.minimumPeerWait * scale, roundTrip * (Self.peerWaitRoundTrips * scale),
+                       slowestAnswer * (Self.peerWaitAnswers * scale))
         return max(.zero, min(wait, giveUpAt - now))
     }
 

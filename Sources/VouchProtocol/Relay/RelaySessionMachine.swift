@@ -32,6 +32,7 @@ public struct RelaySessionMachine: Sendable {
     public private(set) var peerSilent = false
     private let key: [UInt8]
     private let retry: RelayDialRetry?
+    private var joinedAt: Duration?
     private var reader = RelayMessageReader()
 
     /// `dialer`: the dial's retry state, whose attempt sets the wait for the other party; nil for
@@ -74,6 +75,7 @@ public struct RelaySessionMachine: Sendable {
                 return [.startTLS(remainder: remainder)]
             }
             let until = now + retry.peerWait(roundTrip: now - since, now: now)
+            joinedAt = now
             phase = .awaitingPeer(until: until)
             return [.startTLS(remainder: []), .wakeAt(until)]
         case .response(let response):
@@ -86,9 +88,12 @@ public struct RelaySessionMachine: Sendable {
         }
     }
 
-    /// The first bytes from the other party after the join (a dialer's machine waits for them).
-    public mutating func peerSpoke() {
-        if case .awaitingPeer = phase { phase = .relaying }
+    /// The first bytes from the other party after the join (a dialer's machine waits for them):
+    /// how long after the dialer's join they came, the first time.
+    public mutating func peerSpoke(now: Duration) -> Duration? {
+        guard case .awaitingPeer = phase, let joinedAt else { return nil }
+        phase = .relaying
+        return now - joinedAt
     }
 
     public mutating func timerFired(now: Duration) -> [Action] {

@@ -177,6 +177,14 @@ struct RelayMachineTests {
         for _ in 0..<200 { delay.started() }
         #expect(delay.current < RelayJoinDelay.minimum * 2)
         #expect(delay.current >= RelayJoinDelay.minimum)
+
+        // The slowest answer: a slow one is remembered at once and forgotten gradually.
+        #expect(delay.slowestAnswer == .zero)
+        delay.answered(after: .milliseconds(400))
+        delay.answered(after: .milliseconds(2))
+        #expect(delay.slowestAnswer == .milliseconds(350))
+        for _ in 0..<100 { delay.answered(after: .milliseconds(2)) }
+        #expect(delay.slowestAnswer == .milliseconds(2))
     }
 
     @Test("stop closes an open session and nothing restarts it")
@@ -217,8 +225,9 @@ struct RelayMachineTests {
         var answered = RelaySessionMachine(invitation: Self.invitation, dialer: retry)
         _ = answered.connected(now: .zero)
         #expect(answered.received(Array(success), now: .microseconds(100)) == [.startTLS(remainder: []), .wakeAt(.microseconds(100) + .milliseconds(50))])
-        answered.peerSpoke()
+        #expect(answered.peerSpoke(now: .milliseconds(3)) == .milliseconds(3) - .microseconds(100))
         #expect(answered.phase == .relaying)
+        #expect(answered.peerSpoke(now: .milliseconds(4)) == nil, "only the first bytes are the answer")
         #expect(answered.timerFired(now: .seconds(5)) == [])
         #expect(!answered.sessionCollided)
 
@@ -257,6 +266,10 @@ struct RelayMachineTests {
         #expect(retry.peerWait(roundTrip: .milliseconds(1), now: .zero) == .milliseconds(6400))
         #expect(retry.peerWait(roundTrip: .milliseconds(1), now: .seconds(9)) == .seconds(1))
         #expect(retry.peerWait(roundTrip: .milliseconds(1), now: .seconds(11)) == .zero)
+
+        // A relay whose invited nodes answered in up to 300 ms lately: the first wait covers it twice.
+        let far = RelayDialRetry(now: .zero, budget: .seconds(10), slowestAnswer: .milliseconds(300))
+        #expect(far.peerWait(roundTrip: .milliseconds(1), now: .zero) == .milliseconds(600))
 
         var late = RelayDialRetry(now: .zero, budget: .seconds(10))
         #expect(late.failed(now: .seconds(9)) == .retry(after: .zero))
