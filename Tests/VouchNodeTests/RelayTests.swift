@@ -192,6 +192,55 @@ struct RelayTests {
         }
     }
 
+    @Test("a dialer that asks again with the same certificate makes the invited node abandon the session it was opening for it")
+    func invitedNodeAbandonsSupersededSession() async throws {
+        let relay = try await Strelaysrv.start()
+        defer { relay.stop() }
+        let uri = try Self.relayURI(relay)
+        let directory = try TemporaryDirectory(prefix: "vouch-asking-again")
+        // The dialer: openssl s_client with one throwaway certificate, one ConnectRequest each.
+        let key = try Ed25519PrivateKey()
+        try key.pkcs8PEM().write(toFile: directory.path("dialer.key"), atomically: true, encoding: .utf8)
+        try SelfSignedCertificate(der: try RelayCertificate(key: key).der).pem.write(toFile: directory.path("dialer.pem"), atomically: true, encoding: .utf8)
+        func askForSession(_ device: RelayDeviceID) async throws -> RelaySessionInvitation {
+            let client = try ChildProcess(executable: try ChildProcess.find("openssl"),
+                                          arguments: ["s_client", "-connect", "127.0.0.1:\(uri.endpoint.port)", "-tls1_3", "-alpn", "bep-relay",
+                                                      "-cert", directory.path("dialer.pem"), "-key", directory.path("dialer.key"), "-quiet"],
+                                          keepStdinOpen: true)
+            defer {
+                client.closeStdin()
+                client.signal(SIGTERM)
+            }
+            client.write(stdin: Data(try RelayMessage.connectRequest(device: device.bytes).encoded()))
+            return try await eventually("an invitation for the dialer") { seen in
+                var reader = RelayMessageReader()
+                let messages = try reader.append(Array((try? Data(contentsOf: client.stdoutURL)) ?? Data()))
+                seen = "\(messages) \(client.stderr)"
+                guard case .sessionInvitation(let invitation) = messages.first else { return nil }
+                return invitation
+            }
+        }
+        try await withNodes(1, listening: false) { nodes in
+            let hidden = nodes[0]
+            let joins = try hidden.runtime.joinRelays([uri])
+            defer { Task { await joins.stop() } }
+            try await Self.waitJoined(joins)
+            let device = try hidden.runtime.relayCertificate.deviceID
+
+            // The first session: the hidden node opens its side and waits for the dialer, which
+            // never joins (as when strelaysrv refused the dialer's join).
+            _ = try await askForSession(device)
+            #expect(!hidden.recorder.logged("a relayed session did not open"))
+            // The dialer asks again with the same certificate: the first session will never start,
+            // and the node gives it up now rather than at its handshake timeout (30 s here).
+            _ = try await askForSession(device)
+            try await eventually("the first session to be abandoned", timeout: .seconds(10)) { _ in
+                hidden.recorder.logged("a relayed session did not open") ? true : nil
+            }
+            #expect(joins.states.first?.joined == true)
+        }
+    }
+
     @Test("a peer whose direct endpoint does not answer is reached at its relay endpoint after it: the outbox delivers, and says which")
     func directFirstThenRelay() async throws {
         let relay = try await Strelaysrv.start()
