@@ -22,18 +22,10 @@ struct StrelaysrvInteropTests {
         let directory = try TemporaryDirectory(prefix: "vouch-relay-interop")
 
         // The node: joins with the certificate made from its identity key.
-        let nodeKey = try Ed25519PrivateKey()
-        let nodeCertificate = try RelayCertificate(key: nodeKey)
-        let node = try OpenSSLRelayClient(relay: relay, key: nodeKey, certificateDER: nodeCertificate.der, directory: directory, name: "node")
-        node.send(try RelayMessage.joinRelayRequest.encoded())
-        let joined = try await node.messages(count: 1)
-        #expect(joined == [.response(RelayResponse(code: RelayResponse.success, message: "success"))])
+        let (node, nodeCertificate) = try await OpenSSLRelayClient.joined(relay, directory: directory, name: "node")
 
         // The dialer: a throwaway key and certificate, asking for the node's device ID.
-        let dialerKey = try Ed25519PrivateKey()
-        let dialerCertificate = try RelayCertificate(key: dialerKey)
-        let dialer = try OpenSSLRelayClient(relay: relay, key: dialerKey, certificateDER: dialerCertificate.der, directory: directory, name: "dialer")
-        dialer.send(try RelayMessage.connectRequest(device: nodeCertificate.deviceID.bytes).encoded())
+        let (dialer, dialerCertificate) = try OpenSSLRelayClient.dialing(relay, device: nodeCertificate.deviceID.bytes, directory: directory)
         guard case .sessionInvitation(let dialerInvitation) = try await dialer.messages(count: 1).first else {
             Issue.record("the dialer got no invitation: \(dialer.output)")
             return
@@ -70,15 +62,9 @@ struct StrelaysrvInteropTests {
         let relay = try await LocalRelay.start()
         defer { relay.stop() }
         let directory = try TemporaryDirectory(prefix: "vouch-relay-interop")
-        let nodeKey = try Ed25519PrivateKey()
-        let nodeCertificate = try RelayCertificate(key: nodeKey)
-        let node = try OpenSSLRelayClient(relay: relay, key: nodeKey, certificateDER: nodeCertificate.der, directory: directory, name: "node")
-        node.send(try RelayMessage.joinRelayRequest.encoded())
-        _ = try await node.messages(count: 1)
-        let dialerKey = try Ed25519PrivateKey()
-        let dialer = try OpenSSLRelayClient(relay: relay, key: dialerKey, certificateDER: try RelayCertificate(key: dialerKey).der,
-                                            directory: directory, name: "dialer")
-        dialer.send(try RelayMessage.connectRequest(device: nodeCertificate.deviceID.bytes).encoded())
+        let (node, nodeCertificate) = try await OpenSSLRelayClient.joined(relay, directory: directory, name: "node")
+        defer { withExtendedLifetime(node) {} }  // joined until the end: its client process stops with it
+        let (dialer, _) = try OpenSSLRelayClient.dialing(relay, device: nodeCertificate.deviceID.bytes, directory: directory)
         guard case .sessionInvitation(let invitation) = try await dialer.messages(count: 1).first else {
             Issue.record("the dialer got no invitation: \(dialer.output)")
             return
@@ -99,17 +85,13 @@ struct StrelaysrvInteropTests {
         defer { relay.stop() }
         let directory = try TemporaryDirectory(prefix: "vouch-relay-interop")
         let key = try Ed25519PrivateKey()
-        let certificate = try RelayCertificate(key: key)
-        let first = try OpenSSLRelayClient(relay: relay, key: key, certificateDER: certificate.der, directory: directory, name: "first")
-        first.send(try RelayMessage.joinRelayRequest.encoded())
-        #expect(try await first.messages(count: 1) == [.response(RelayResponse(code: RelayResponse.success, message: "success"))])
+        let (first, certificate) = try await OpenSSLRelayClient.joined(relay, key: key, directory: directory, name: "first")
+        defer { withExtendedLifetime(first) {} }  // joined until the end: its client process stops with it
         let second = try OpenSSLRelayClient(relay: relay, key: key, certificateDER: certificate.der, directory: directory, name: "second")
         second.send(try RelayMessage.joinRelayRequest.encoded())
         #expect(try await second.messages(count: 1) == [.response(RelayResponse(code: RelayResponse.alreadyConnected, message: "already connected"))])
 
-        let dialerKey = try Ed25519PrivateKey()
-        let dialer = try OpenSSLRelayClient(relay: relay, key: dialerKey, certificateDER: try RelayCertificate(key: dialerKey).der, directory: directory, name: "dialer")
-        dialer.send(try RelayMessage.connectRequest(device: [UInt8](repeating: 7, count: 32)).encoded())
+        let (dialer, _) = try OpenSSLRelayClient.dialing(relay, device: [UInt8](repeating: 7, count: 32), directory: directory)
         #expect(try await dialer.messages(count: 1) == [.response(RelayResponse(code: RelayResponse.notFound, message: "not found"))])
     }
 }
@@ -151,6 +133,26 @@ final class OpenSSLRelayClient {
     }
 
     func send(_ bytes: [UInt8]) { process.write(stdin: Data(bytes)) }
+
+    /// A client with `key`'s relay certificate that joined the relay, which said success.
+    static func joined(_ relay: LocalRelay, key: Ed25519PrivateKey? = nil, directory: TemporaryDirectory,
+                       name: String) async throws -> (OpenSSLRelayClient, RelayCertificate) {
+        let key = try key ?? Ed25519PrivateKey()
+        let certificate = try RelayCertificate(key: key)
+        let client = try OpenSSLRelayClient(relay: relay, key: key, certificateDER: certificate.der, directory: directory, name: name)
+        client.send(try RelayMessage.joinRelayRequest.encoded())
+        #expect(try await client.messages(count: 1) == [.response(RelayResponse(code: RelayResponse.success, message: "success"))])
+        return (client, certificate)
+    }
+
+    /// A dialer with a throwaway key and certificate that asked the relay for `device`.
+    static func dialing(_ relay: LocalRelay, device: [UInt8], directory: TemporaryDirectory) throws -> (OpenSSLRelayClient, RelayCertificate) {
+        let key = try Ed25519PrivateKey()
+        let certificate = try RelayCertificate(key: key)
+        let client = try OpenSSLRelayClient(relay: relay, key: key, certificateDER: certificate.der, directory: directory, name: "dialer")
+        client.send(try RelayMessage.connectRequest(device: device).encoded())
+        return (client, certificate)
+    }
 
     var output: String { process.stdout + process.stderr }
 
