@@ -42,14 +42,18 @@ struct StrelaysrvInteropTests {
         #expect(nodeInvitation.serverSocket == true)
         #expect(nodeInvitation.key != dialerInvitation.key)
 
-        // Session mode: plain TCP, one JoinSessionRequest each, then raw bytes.
+        // Session mode: plain TCP, one JoinSessionRequest each, then raw bytes. The joins are kept
+        // apart: strelaysrv refuses one that arrives while its session goroutine is still taking
+        // the other (relay.md §4; the node's dialer handles that with its join delay and retries,
+        // tested in the node's relay tests), and here that would be a collision, not a failure.
         let nodeSession = try PlainSocket(port: nodeInvitation.port)
         let dialerSession = try PlainSocket(port: dialerInvitation.port)
-        try nodeSession.send(try RelayMessage.joinSessionRequest(key: nodeInvitation.key).encoded())
-        try dialerSession.send(try RelayMessage.joinSessionRequest(key: dialerInvitation.key).encoded())
         let success = RelayMessage.response(RelayResponse(code: RelayResponse.success, message: "success"))
         var nodeReader = RelayMessageReader(), dialerReader = RelayMessageReader()
+        try nodeSession.send(try RelayMessage.joinSessionRequest(key: nodeInvitation.key).encoded())
         #expect(try nodeSession.readMessage(&nodeReader) == success)
+        try await Task.sleep(for: .milliseconds(50))
+        try dialerSession.send(try RelayMessage.joinSessionRequest(key: dialerInvitation.key).encoded())
         #expect(try dialerSession.readMessage(&dialerReader) == success)
         try dialerSession.send(Array("ClientHello would go here".utf8))
         #expect(try nodeSession.read(count: 25, after: nodeReader.takeRemainder()) == Array("ClientHello would go here".utf8))
