@@ -6,8 +6,9 @@
 /// goroutine is still taking the other party's is refused with code 2 *already connected*, and the
 /// key was spent when the relay looked it up (a second join with it is *not found*). Neither party
 /// can join that session again. The dialer sees its own refusal; it sees the invited node's only as
-/// silence (its own join succeeded, the other party never arrives), hence the peer deadline. Both
-/// nodes join at once: waiting would only make such races rarer, and made every dial slower.
+/// silence (its own join succeeded, the other party never arrives), hence the peer deadline. The
+/// dialer's learned join delay (`RelayJoinDelay`) makes such collisions rarer; nothing short of
+/// a change in the relay rules them out.
 public struct RelayDialRetry: Sendable, Equatable {
     /// Attempts in all, the first included.
     public static let maximumAttempts = 8
