@@ -46,13 +46,16 @@ struct StrelaysrvInteropTests {
         // apart: strelaysrv refuses one that arrives while its session goroutine is still taking
         // the other (relay.md §4; the node's dialer handles that with its join delay and retries,
         // tested in the node's relay tests), and here that would be a collision, not a failure.
-        let nodeSession = try PlainSocket(port: nodeInvitation.port)
-        let dialerSession = try PlainSocket(port: dialerInvitation.port)
+        // Each socket is opened just before its join is sent: strelaysrv's accept loop reads the
+        // first byte of every new connection (TLS or not) before it accepts the next, and ignores
+        // one that stays silent for a second (without closing it).
         let success = RelayMessage.response(RelayResponse(code: RelayResponse.success, message: "success"))
         var nodeReader = RelayMessageReader(), dialerReader = RelayMessageReader()
+        let nodeSession = try PlainSocket(port: nodeInvitation.port)
         try nodeSession.send(try RelayMessage.joinSessionRequest(key: nodeInvitation.key).encoded())
         #expect(try nodeSession.readMessage(&nodeReader) == success)
-        try await Task.sleep(for: .milliseconds(50))
+        try await Task.sleep(for: .milliseconds(20))
+        let dialerSession = try PlainSocket(port: dialerInvitation.port)
         try dialerSession.send(try RelayMessage.joinSessionRequest(key: dialerInvitation.key).encoded())
         #expect(try dialerSession.readMessage(&dialerReader) == success)
         try dialerSession.send(Array("ClientHello would go here".utf8))
