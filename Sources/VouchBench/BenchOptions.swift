@@ -13,20 +13,22 @@ struct BenchOptions {
         let description: String
     }
 
+    /// The positive whole number that follows `option` in `iterator` (every benchmark's counts).
+    static func positiveNumber(after option: String, in iterator: inout IndexingIterator<[String]>) throws -> Int {
+        guard let value = iterator.next(), let number = Int(value), number > 0 else {
+            throw UsageError(description: "\(option) needs a positive whole number")
+        }
+        return number
+    }
+
     init(parsing arguments: [String]) throws {
-        var rest = arguments[...]
-        while let argument = rest.popFirst() {
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
             switch argument {
             case "--seconds":
-                guard let value = rest.popFirst(), let seconds = Int(value), seconds > 0 else {
-                    throw UsageError(description: "--seconds needs a positive whole number")
-                }
-                self.seconds = seconds
+                seconds = try Self.positiveNumber(after: argument, in: &iterator)
             case "--rounds":
-                guard let value = rest.popFirst(), let rounds = Int(value), rounds > 0 else {
-                    throw UsageError(description: "--rounds needs a positive whole number")
-                }
-                self.rounds = rounds
+                rounds = try Self.positiveNumber(after: argument, in: &iterator)
             default:
                 throw UsageError(description: "unknown option '\(argument)'")
             }

@@ -45,9 +45,7 @@ enum ChurnBenchmark {
         while let argument = iterator.next() {
             switch argument {
             case "--count", "--batch", "--parallel", "--settle":
-                guard let value = iterator.next(), let number = Int(value), number > 0 else {
-                    throw BenchOptions.UsageError(description: "\(argument) needs a positive whole number")
-                }
+                let number = try BenchOptions.positiveNumber(after: argument, in: &iterator)
                 switch argument {
                 case "--count": count = number
                 case "--batch": batch = number

@@ -41,9 +41,7 @@ enum ConnectionsOfBenchmark {
         while let argument = iterator.next() {
             switch argument {
             case "--count", "--askers", "--per-address":
-                guard let value = iterator.next(), let number = Int(value), number > 0 else {
-                    throw BenchOptions.UsageError(description: "\(argument) needs a positive whole number")
-                }
+                let number = try BenchOptions.positiveNumber(after: argument, in: &iterator)
                 switch argument {
                 case "--count": count = number
                 case "--askers": askers = number

@@ -46,10 +46,7 @@ enum Ed25519Benchmark {
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
             if argument == "--signers" {
-                guard let value = iterator.next(), let number = Int(value), number > 0 else {
-                    throw BenchOptions.UsageError(description: "--signers needs a positive whole number")
-                }
-                signers = number
+                signers = try BenchOptions.positiveNumber(after: argument, in: &iterator)
             } else {
                 rest.append(argument)
             }

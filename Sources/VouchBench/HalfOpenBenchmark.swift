@@ -39,9 +39,7 @@ enum HalfOpenBenchmark {
         while let argument = iterator.next() {
             switch argument {
             case "--sockets", "--addresses":
-                guard let value = iterator.next(), let number = Int(value), number > 0 else {
-                    throw BenchOptions.UsageError(description: "\(argument) needs a positive whole number")
-                }
+                let number = try BenchOptions.positiveNumber(after: argument, in: &iterator)
                 // Source addresses are 127.0.0.1 … 127.0.0.N; 127.0.9.1 is the fresh peer's.
                 if argument == "--addresses", number > 254 { throw BenchOptions.UsageError(description: "--addresses is at most 254") }
                 if argument == "--sockets" { sockets = number } else { addresses = number }

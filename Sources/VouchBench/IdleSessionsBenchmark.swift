@@ -45,9 +45,7 @@ enum IdleSessionsBenchmark {
         while let argument = iterator.next() {
             switch argument {
             case "--count", "--parallel":
-                guard let value = iterator.next(), let number = Int(value), number > 0 else {
-                    throw BenchOptions.UsageError(description: "\(argument) needs a positive whole number")
-                }
+                let number = try BenchOptions.positiveNumber(after: argument, in: &iterator)
                 if argument == "--count" { count = number } else { parallel = number }
             default:
                 rest.append(argument)

@@ -54,9 +54,7 @@ enum IngestBenchmark {
         while let argument = iterator.next() {
             switch argument {
             case "--count", "--batch", "--parallel", "--per-address":
-                guard let value = iterator.next(), let number = Int(value), number > 0 else {
-                    throw BenchOptions.UsageError(description: "\(argument) needs a positive whole number")
-                }
+                let number = try BenchOptions.positiveNumber(after: argument, in: &iterator)
                 switch argument {
                 case "--count": options.count = number
                 case "--batch": options.batch = number
