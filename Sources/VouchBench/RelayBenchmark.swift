@@ -14,15 +14,17 @@ import VouchTLS
 /// direct).
 ///
 /// Method. Two nodes in this process (real `NodeRuntime`s, each on a one-thread event loop
-/// group): the target listens on 127.0.0.1 and has joined a strelaysrv started on loopback with
-/// no pool; the dialer opens a session (`NodeRuntime.connect`, the path `vouch ping` and the
-/// outbox use), closes it, waits until it is closed, and starts the next, for `--seconds`, once to
-/// the target's listener and once to its relay endpoint, alternating for `--rounds`. A relayed
-/// session costs a TLS handshake with the relay (its ECDSA certificate), a ConnectRequest, two
-/// session-mode connections (one from each node, the dialer's after its `RelayJoinDelay`) and then the same vouch/1
-/// handshake, so the figure is sessions per second of wall-clock time, sequential: latency as much
-/// as CPU. It also counts the dials asked again because the two joins collided at strelaysrv
-/// (`RelayDialRetry`).
+/// group): the target listens on 127.0.0.1 and has joined two strelaysrv started on loopback with
+/// no pool, one with the P-384 key strelaysrv makes itself, one with an Ed25519 key (what
+/// Docs/running-behind-nat.md advises an operator to give it); the dialer opens a session
+/// (`NodeRuntime.connect`, the path `vouch ping` and the outbox use), closes it, waits until it
+/// is closed, and starts the next, for `--seconds`, to the target's listener and to each relay
+/// endpoint in turn, for `--rounds`. A relayed session costs a TLS handshake with the relay, a
+/// ConnectRequest, two session-mode connections (one from each node, the dialer's after its
+/// `RelayJoinDelay`) and then the same vouch/1 handshake, so the figure is sessions per second of
+/// wall-clock time, sequential: latency as much as CPU. It also prints the CPU each session cost
+/// the nodes (this process) and the relay (its process), and counts the dials asked again because
+/// the two joins collided at strelaysrv (`RelayDialRetry`).
 enum RelayBenchmark {
     static let benchmark = Benchmark(
         name: "relay",
@@ -32,6 +34,12 @@ enum RelayBenchmark {
 
     static let goal = 0.5
 
+    /// The two relays: the key strelaysrv makes itself, and one the operator gives it.
+    enum RelayKey: String, CaseIterable, Sendable {
+        case strelaysrvOwn = "its own P-384 key"
+        case ed25519 = "an Ed25519 key"
+    }
+
     static func run(_ arguments: [String]) throws -> Int32 {
         let options = try BenchOptions(parsing: arguments)
         print("Sessions opened per second, sequential, one dialer: direct vs through a local strelaysrv (no pool)")
@@ -39,29 +47,92 @@ enum RelayBenchmark {
         print(loadLine())
         print("")
         let result = try runBlocking { try await measure(seconds: Double(options.seconds), rounds: options.rounds) }
-        let direct = result.direct.max() ?? 0, relayed = result.relayed.max() ?? 0
+        let direct = result.best(\.direct)
         let directMBps = result.directMBps.max() ?? 0, relayedMBps = result.relayedMBps.max() ?? 0
-        let ratio = relayed / direct, bulkRatio = relayedMBps / directMBps
+        let bulkRatio = relayedMBps / directMBps
         print("")
-        print("                      sessions/s      MB/s")
-        print("direct                \(pad(String(format: "%.1f", direct), 10))\(pad(String(format: "%.1f", directMBps), 10))")
-        print("through strelaysrv    \(pad(String(format: "%.1f", relayed), 10))\(pad(String(format: "%.1f", relayedMBps), 10))")
-        print("ratio                 \(pad(formatRatio(ratio), 10))\(pad(formatRatio(bulkRatio), 10))\(options.rounds > 1 ? "   (best round of each)" : "")")
+        func row(_ label: String, _ figures: SessionFigures, ratio: String, bulk: String) -> String {
+            label.padding(toLength: 38, withPad: " ", startingAt: 0) + pad(String(format: "%.1f", figures.rate), 10)
+                + pad(ratio, 7) + "   " + cpu(figures).padding(toLength: 26, withPad: " ", startingAt: 0) + bulk
+        }
+        print("                                      sessions/s  ratio   CPU per session (ms)      MB/s")
+        print(row("direct", direct, ratio: "", bulk: String(format: "%.1f", directMBps)))
+        var ratios: [Double] = []
+        for key in RelayKey.allCases {
+            let relayed = result.best(\.relayed[key])
+            ratios.append(relayed.rate / direct.rate)
+            print(row("through strelaysrv, \(key.rawValue)", relayed, ratio: formatRatio(relayed.rate / direct.rate),
+                      bulk: key == .strelaysrvOwn ? String(format: "%.1f", relayedMBps) + " (ratio \(formatRatio(bulkRatio)))" : ""))
+        }
+        if options.rounds > 1 { print("(best round of each)") }
         print("")
-        print("goal: ratio ≥ \(formatRatio(goal)) for sessions/s: \(ratio >= goal ? "met" : "NOT met"); for MB/s: \(bulkRatio >= goal ? "met" : "NOT met")")
+        let best = ratios.max() ?? 0
+        print("goal: ratio ≥ \(formatRatio(goal)) for sessions/s: \(best >= goal ? "met" : "NOT met") "
+              + "(\(ratios.map(formatRatio).joined(separator: " and ")) with the two relay keys); for MB/s: \(bulkRatio >= goal ? "met" : "NOT met")")
         print("")
         print("method: two NodeRuntimes in this process; the dialer calls connect(to:) (TCP, TLS 1.3 with the pin, the session),")
         print("        closes the session and waits for the close, then the next; relayed: ConnectRequest over TLS to the relay,")
         print("        session mode from both nodes (the dialer after its learned join delay; asked again when the joins")
-        print("        collide), then the same vouch/1 handshake inside. \(strelaysrvVersion())")
+        print("        collide), then the same vouch/1 handshake inside. CPU: user + system time of this process (both nodes)")
+        print("        and of the relay's, over the measurement, per session. \(strelaysrvVersion())")
         return 0
     }
 
+    private static func cpu(_ m: SessionFigures) -> String {
+        let nodes = String(format: "%.2f", m.nodeCPU * 1000)
+        guard let relay = m.relayCPU else { return "nodes \(nodes)" }
+        return "nodes \(nodes), relay \(String(format: "%.2f", relay * 1000))"
+    }
+
+    /// One measurement: sessions per second and the CPU seconds per session.
+    struct SessionFigures: Sendable {
+        var rate = 0.0
+        var failures = 0
+        var nodeCPU = 0.0
+        var relayCPU: Double?
+    }
+
     private struct Result: Sendable {
-        var direct: [Double] = []
-        var relayed: [Double] = []
+        var direct: [SessionFigures] = []
+        var relayed: [RelayKey: [SessionFigures]] = [:]
         var directMBps: [Double] = []
         var relayedMBps: [Double] = []
+
+        func best(_ series: KeyPath<Result, [SessionFigures]?>) -> SessionFigures {
+            self[keyPath: series]?.max { $0.rate < $1.rate } ?? SessionFigures()
+        }
+
+        func best(_ series: KeyPath<Result, [SessionFigures]>) -> SessionFigures {
+            self[keyPath: series].max { $0.rate < $1.rate } ?? SessionFigures()
+        }
+    }
+
+    /// A strelaysrv on loopback with no pool, and the URI it printed.
+    private struct Relay {
+        let process: ChildProcess
+        let uri: RelayURI
+        let port: UInt16
+    }
+
+    private static func startRelay(_ key: RelayKey, strelaysrv: String, directory: TemporaryDirectory) async throws -> Relay {
+        let keys = directory.file("relay-\(key == .ed25519 ? "ed25519" : "own")")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        if key == .ed25519 {
+            let relayKey = try Ed25519PrivateKey()
+            try relayKey.pkcs8PEM().write(to: keys.appendingPathComponent("key.pem"), atomically: true, encoding: .utf8)
+            try SelfSignedCertificate(key: relayKey, commonName: "strelaysrv").pem
+                .write(to: keys.appendingPathComponent("cert.pem"), atomically: true, encoding: .utf8)
+        }
+        let port = try freeLoopbackPort()
+        let log = keys.appendingPathComponent("relay.out")
+        let process = try ChildProcess(strelaysrv, ["-listen", "127.0.0.1:\(port)", "-pools", "", "-keys", keys.path, "-status-srv", ""],
+                                       stdout: log, stderr: log)
+        do {
+            return Relay(process: process, uri: try await relayURI(log), port: port)
+        } catch {
+            process.stop()
+            throw error
+        }
     }
 
     private static func measure(seconds: Double, rounds: Int) async throws -> Result {
@@ -70,11 +141,9 @@ enum RelayBenchmark {
         guard let strelaysrv = findProgram("strelaysrv") else {
             throw BenchFailure("strelaysrv is not installed: apt-get install syncthing-relaysrv (.ci/install-deps does)")
         }
-        let relayPort = try freeLoopbackPort()
-        let relay = try ChildProcess(strelaysrv, ["-listen", "127.0.0.1:\(relayPort)", "-pools", "", "-keys", directory.url.path, "-status-srv", ""],
-                                     stdout: directory.file("relay.out"), stderr: directory.file("relay.out"))
-        defer { relay.stop() }
-        let uri = try await relayURI(directory.file("relay.out"))
+        var relays: [RelayKey: Relay] = [:]
+        defer { for relay in relays.values { relay.process.stop() } }
+        for key in RelayKey.allCases { relays[key] = try await startRelay(key, strelaysrv: strelaysrv, directory: directory) }
 
         let target = try await BenchNode(directory: directory, name: "target", listens: true)
         let dialer = try await BenchNode(directory: directory, name: "dialer", listens: false)
@@ -82,31 +151,36 @@ enum RelayBenchmark {
             target.shutdown()
             dialer.shutdown()
         }
-        let joins = try target.runtime.joinRelays([uri])
+        let joins = try target.runtime.joinRelays(RelayKey.allCases.map { relays[$0]!.uri })
         let deadline = monotonicSeconds() + 30
-        while !(joins.states.first?.joined ?? false) {
-            guard monotonicSeconds() < deadline else { throw BenchFailure("the target did not join the relay: \(joins.states)") }
+        while !joins.states.allSatisfy(\.joined) {
+            guard monotonicSeconds() < deadline else { throw BenchFailure("the target did not join the relays: \(joins.states)") }
             try await Task.sleep(for: .milliseconds(20))
         }
         let direct = NodeAddress(id: target.runtime.identity, endpoint: try Endpoint(host: "127.0.0.1", port: target.port))
-        guard let relayEndpoint = joins.states.first?.endpoint else { throw BenchFailure("no relay endpoint") }
-        let relayed = NodeAddress(id: target.runtime.identity, endpoint: relayEndpoint)
+        var relayed: [RelayKey: (address: NodeAddress, pid: pid_t)] = [:]
+        for (key, state) in zip(RelayKey.allCases, joins.states) {
+            relayed[key] = (NodeAddress(id: target.runtime.identity, endpoint: state.endpoint), relays[key]!.process.pid)
+        }
 
         var result = Result()
-        _ = try await sessions(dialer, to: direct, seconds: 1)  // warm-up
-        _ = try await sessions(dialer, to: relayed, seconds: 1)
+        _ = try await sessions(dialer, to: direct, relay: nil, seconds: 1)  // warm-up
+        for key in RelayKey.allCases { _ = try await sessions(dialer, to: relayed[key]!.address, relay: nil, seconds: 1) }
         for round in 1...rounds {
-            let d = try await sessions(dialer, to: direct, seconds: seconds)
-            let retriesBefore = dialer.runtime.relayDialRetryCount
-            let r = try await sessions(dialer, to: relayed, seconds: seconds)
-            let retries = dialer.runtime.relayDialRetryCount - retriesBefore
-            result.direct.append(d.rate)
-            result.relayed.append(r.rate)
-            print("round \(round): direct \(String(format: "%7.1f", d.rate)) sessions/s (\(d.failures) failed), "
-                  + "through the relay \(String(format: "%7.1f", r.rate)) sessions/s (\(r.failures) failed, "
-                  + "\(retries) asked again after colliding joins)")
+            let d = try await sessions(dialer, to: direct, relay: nil, seconds: seconds)
+            result.direct.append(d)
+            var line = "round \(round): direct \(String(format: "%6.1f", d.rate)) sessions/s (\(d.failures) failed)"
+            for key in RelayKey.allCases {
+                let retriesBefore = dialer.runtime.relayDialRetryCount
+                let r = try await sessions(dialer, to: relayed[key]!.address, relay: relayed[key]!.pid, seconds: seconds)
+                result.relayed[key, default: []].append(r)
+                line += "; through the relay with \(key.rawValue) \(String(format: "%6.1f", r.rate)) (\(r.failures) failed, "
+                    + "\(dialer.runtime.relayDialRetryCount - retriesBefore) asked again after colliding joins)"
+            }
+            print(line)
+            let relay = relays[.strelaysrvOwn]!
             let directBulk = try await ThroughputBenchmark.measure(seconds: Int(seconds))
-            let relayedBulk = try await RelayThroughput.measure(relayPort: relayPort, relayID: uri.id, seconds: Int(seconds))
+            let relayedBulk = try await RelayThroughput.measure(relayPort: relay.port, relayID: relay.uri.id, seconds: Int(seconds))
             let dm = Double(directBulk.bytes) / directBulk.seconds / 1e6, rm = Double(relayedBulk.bytes) / relayedBulk.seconds / 1e6
             result.directMBps.append(dm)
             result.relayedMBps.append(rm)
@@ -117,9 +191,10 @@ enum RelayBenchmark {
     }
 
     /// Sessions per second opened to `address` one after another for `seconds` (failed attempts
-    /// count against the time, not as sessions), and how many failed.
-    private static func sessions(_ dialer: BenchNode, to address: NodeAddress, seconds: Double) async throws -> (rate: Double, failures: Int) {
-        let start = monotonicSeconds()
+    /// count against the time, not as sessions), how many failed, and the CPU per session of
+    /// this process and of the relay process `relay`.
+    private static func sessions(_ dialer: BenchNode, to address: NodeAddress, relay: pid_t?, seconds: Double) async throws -> SessionFigures {
+        let start = monotonicSeconds(), nodeCPUStart = processCPUSeconds(), relayCPUStart = relay.flatMap { procCPUSeconds(pid: $0) }
         var count = 0, failures = 0
         while monotonicSeconds() - start < seconds {
             do {
@@ -132,7 +207,13 @@ enum RelayBenchmark {
                 guard failures <= 10 else { throw BenchFailure("more than 10 sessions failed; the last: \(error)") }
             }
         }
-        return (Double(count) / (monotonicSeconds() - start), failures)
+        let sessions = Double(max(count, 1))
+        var measurement = SessionFigures(rate: Double(count) / (monotonicSeconds() - start), failures: failures,
+                                      nodeCPU: (processCPUSeconds() - nodeCPUStart) / sessions)
+        if let relay, let relayCPUStart, let relayCPU = procCPUSeconds(pid: relay) {
+            measurement.relayCPU = (relayCPU - relayCPUStart) / sessions
+        }
+        return measurement
     }
 
     private static func relayURI(_ log: URL) async throws -> RelayURI {
