@@ -47,7 +47,7 @@ enum RelayBenchmark {
         print(loadLine())
         print("")
         let result = try runBlocking { try await measure(seconds: Double(options.seconds), rounds: options.rounds) }
-        let direct = result.best(\.direct)
+        let direct = best(result.direct)
         let directMBps = result.directMBps.max() ?? 0, relayedMBps = result.relayedMBps.max() ?? 0
         let bulkRatio = relayedMBps / directMBps
         print("")
@@ -59,7 +59,7 @@ enum RelayBenchmark {
         print(row("direct", direct, ratio: "", bulk: String(format: "%.1f", directMBps)))
         var ratios: [Double] = []
         for key in RelayKey.allCases {
-            let relayed = result.best(\.relayed[key])
+            let relayed = best(result.relayed[key] ?? [])
             ratios.append(relayed.rate / direct.rate)
             print(row("through strelaysrv, \(key.rawValue)", relayed, ratio: formatRatio(relayed.rate / direct.rate),
                       bulk: key == .strelaysrvOwn ? String(format: "%.1f", relayedMBps) + " (ratio \(formatRatio(bulkRatio)))" : ""))
@@ -97,14 +97,11 @@ enum RelayBenchmark {
         var relayed: [RelayKey: [SessionFigures]] = [:]
         var directMBps: [Double] = []
         var relayedMBps: [Double] = []
+    }
 
-        func best(_ series: KeyPath<Result, [SessionFigures]?>) -> SessionFigures {
-            self[keyPath: series]?.max { $0.rate < $1.rate } ?? SessionFigures()
-        }
-
-        func best(_ series: KeyPath<Result, [SessionFigures]>) -> SessionFigures {
-            self[keyPath: series].max { $0.rate < $1.rate } ?? SessionFigures()
-        }
+    /// The round with the most sessions per second.
+    private static func best(_ rounds: [SessionFigures]) -> SessionFigures {
+        rounds.max { $0.rate < $1.rate } ?? SessionFigures()
     }
 
     /// A strelaysrv on loopback with no pool, and the URI it printed.
@@ -159,8 +156,9 @@ enum RelayBenchmark {
         }
         let direct = NodeAddress(id: target.runtime.identity, endpoint: try Endpoint(host: "127.0.0.1", port: target.port))
         var relayed: [RelayKey: (address: NodeAddress, pid: pid_t)] = [:]
-        for (key, state) in zip(RelayKey.allCases, joins.states) {
-            relayed[key] = (NodeAddress(id: target.runtime.identity, endpoint: state.endpoint), relays[key]!.process.pid)
+        for (key, relay) in relays {
+            guard let state = joins.states.first(where: { $0.uri == relay.uri }) else { throw BenchFailure("no join for \(relay.uri)") }
+            relayed[key] = (NodeAddress(id: target.runtime.identity, endpoint: state.endpoint), relay.process.pid)
         }
 
         var result = Result()
@@ -208,12 +206,12 @@ enum RelayBenchmark {
             }
         }
         let sessions = Double(max(count, 1))
-        var measurement = SessionFigures(rate: Double(count) / (monotonicSeconds() - start), failures: failures,
-                                      nodeCPU: (processCPUSeconds() - nodeCPUStart) / sessions)
+        var figures = SessionFigures(rate: Double(count) / (monotonicSeconds() - start), failures: failures,
+                                     nodeCPU: (processCPUSeconds() - nodeCPUStart) / sessions)
         if let relay, let relayCPUStart, let relayCPU = procCPUSeconds(pid: relay) {
-            measurement.relayCPU = (relayCPU - relayCPUStart) / sessions
+            figures.relayCPU = (relayCPU - relayCPUStart) / sessions
         }
-        return measurement
+        return figures
     }
 
     private static func relayURI(_ log: URL) async throws -> RelayURI {
