@@ -26,7 +26,8 @@ extension VectorBuilder {
         ]
         let lenientInvalid: [(String, String)] = [
             ("wrong check character", "P56IOI7-MZJNU2Z-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ2"),
-            ("too long", "P56IOI7MZJNU2IQGDREYDM2MGTMGL3BXNPQ6W5BTBBZ4TJXZWICQCCCC"),
+            ("57 characters", "P56IOI7MZJNU2IQGDREYDM2MGTMGL3BXNPQ6W5BTBBZ4TJXZWICQCCCCC"),
+            ("unused bits of the last character not zero", "p56ioi7mzjnu2iqgdreydm2mgtmgl3bxnpq6w5btbbz4tjxzwicr"),
             ("not base32", "P56IOI7-MZJNU2Y-IQGDREY-DM2MGTI-MGL3BXN-PQ6W5BM-TBBZ4TJ-XZWICQ9"),
             ("empty", ""),
         ]
@@ -63,6 +64,7 @@ extension VectorBuilder {
         let uris: [(String, String)] = [
             ("as strelaysrv prints it", "relay://127.0.0.1:22067/?id=\(relayID)&pingInterval=1m0s&networkTimeout=2m0s&sessionLimitBps=0&globalLimitBps=0&statusAddr=:22070&providedBy="),
             ("id last, lower case, scheme in capitals", "RELAY://relay.example.org:22067/?providedBy=x&id=\(relayID.lowercased())"),
+            ("empty pairs and a name without a value", "relay://127.0.0.1:22067/?&&flag&id=\(relayID)&"),
         ]
         let invalidURIs: [(String, String, String)] = [
             ("no id", "relay://127.0.0.1:22067/?pingInterval=1m0s", "invalid-value"),
@@ -97,9 +99,11 @@ extension VectorBuilder {
             ("port above 65535", "9e79bc40 00000006 00000014 00000000 00000000 00000000 00010000 00000000", "malformed"),
             ("bool of 2", "9e79bc40 00000006 00000014 00000000 00000000 00000000 00000001 00000002", "malformed"),
             ("response not UTF-8", "9e79bc40 00000004 0000000c 00000000 00000002 c3280000", "malformed"),
+            ("response message over 1012 bytes", "9e79bc40 00000004 00000400 00000000 000003f8" + String(repeating: "61", count: 1016), "malformed"),
         ]
 
         return [
+            "description": "Relays (Protocol/relay.md). device_ids: 32 bytes and their written form (§1). device_ids_lenient: input read as a relay URI's id is (§1) gives bytes; device_ids_lenient_invalid: input must be refused with error. relay_certificates: the node's deterministic relay certificate (§3) for an Ed25519 seed, its DER and device ID. endpoints: valid relay endpoints (§2.1) with their parts (relay_id and device_id as bytes); invalid ones must be refused with error. uris: a relay URI as an operator adds it (§2.2) gives host, port, relay_id and prints as canonical; invalid ones must be refused with error. messages: fields encode to exactly bytes and bytes decode to fields (§6); invalid bytes must be refused with error. limits: the maximum lengths in bytes of a relay endpoint, a relay URI, a message payload and an opaque field.",
             "device_ids": .array(deviceIDs),
             "device_ids_lenient": .array(try lenient.map { description, input in
                 ["description": .string(description), "input": .string(input), "bytes": hexValue(try RelayDeviceID(parsing: input).bytes)]
