@@ -113,9 +113,11 @@ public final class ChildProcess: @unchecked Sendable {  // mutated only by the t
         return text[..<end].split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 
-    /// Writes to stdin (only when started with `keepStdinOpen`).
+    /// Writes to stdin (only when started with `keepStdinOpen`). A child that has exited already
+    /// makes the write fail with a broken pipe: that is ignored, since its exit status and output
+    /// tell the test what happened (`FileHandle.write(_:)` would trap and end the whole test run).
     public func write(stdin data: Data) {
-        stdinPipe?.fileHandleForWriting.write(data)
+        try? stdinPipe?.fileHandleForWriting.write(contentsOf: data)
     }
 
     public func closeStdin() {
